@@ -1,0 +1,1 @@
+"""Accounts: users, roles, passwords, login, reset and first-run setup."""

@@ -1,0 +1,347 @@
+"""Account rules as plain functions: explicit arguments, no request, no current_user.
+
+Functions add and change rows in the session; the caller (a view or a command)
+commits once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from sqlalchemy import func, select
+
+from lms import audit, mail
+from lms.accounts import throttle, tokens
+from lms.accounts.models import (
+    EMAIL_MAX,
+    NAME_MAX,
+    PROFESSION_MAX,
+    Role,
+    User,
+    new_session_token,
+)
+from lms.accounts.passwords import hash_password, needs_rehash, password_problems, verify_password
+from lms.extensions import db
+
+
+class AccountError(ValueError):
+    """A rule refused the change. ``field`` names the form field it concerns."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+# -- reading -----------------------------------------------------------------
+
+
+def normalise_email(raw: str) -> str:
+    """The stored form of an email address, or AccountError if it is not one."""
+    raw = (raw or "").strip()
+    if not raw:
+        raise AccountError("Enter an email address.", "email")
+    if len(raw) > EMAIL_MAX:
+        raise AccountError(f"An email address has at most {EMAIL_MAX} characters.", "email")
+    try:
+        checked = validate_email(raw, check_deliverability=False)
+    except EmailNotValidError:
+        raise AccountError(
+            "Enter an email address in the form name@example.org.", "email"
+        ) from None
+    return checked.normalized.lower()
+
+
+def find_user_by_email(raw: str) -> User | None:
+    try:
+        email = normalise_email(raw)
+    except AccountError:
+        return None
+    return db.session.execute(select(User).where(User.email == email)).scalar_one_or_none()
+
+
+def administrator_exists() -> bool:
+    return (
+        db.session.execute(
+            select(User.id).where(User.role == Role.ADMINISTRATOR, User.active).limit(1)
+        ).first()
+        is not None
+    )
+
+
+def load_user_from_session(user_id: str) -> User | None:
+    """Flask-Login's loader: the cookie holds ``id:session_token``."""
+    ident, _, token = (user_id or "").partition(":")
+    if not ident.isdigit() or not token:
+        return None
+    user = db.session.get(User, int(ident))
+    if user is None or not user.active or user.session_token != token:
+        return None
+    return user
+
+
+# -- validating ----------------------------------------------------------------
+
+
+def _clean_name(full_name: str) -> str:
+    name = " ".join((full_name or "").split())
+    if not name:
+        raise AccountError("Enter your full name as it should appear on certificates.", "full_name")
+    if len(name) > NAME_MAX:
+        raise AccountError(f"A name has at most {NAME_MAX} characters.", "full_name")
+    return name
+
+
+def _clean_profession(profession: str) -> str:
+    value = " ".join((profession or "").split())
+    if len(value) > PROFESSION_MAX:
+        raise AccountError(
+            f"Profession or training level has at most {PROFESSION_MAX} characters.",
+            "profession",
+        )
+    return value
+
+
+def _check_password(password: str, email: str, full_name: str, field: str = "password") -> None:
+    problems = password_problems(password, email=email, full_name=full_name)
+    if problems:
+        raise AccountError(" ".join(problems), field)
+
+
+def _check_email_free(email: str, user: User | None = None) -> None:
+    query = select(User.id).where(User.email == email)
+    if user is not None:
+        query = query.where(User.id != user.id)
+    if db.session.execute(query).first() is not None:
+        raise AccountError("An account with this email address already exists.", "email")
+
+
+def _role(role: str) -> Role:
+    try:
+        return Role(role)
+    except ValueError:
+        known = ", ".join(r.value for r in Role)
+        raise AccountError(f"Unknown role {role!r}: use one of {known}.", "role") from None
+
+
+# -- changing ----------------------------------------------------------------
+
+
+def create_user(
+    *,
+    email: str,
+    full_name: str,
+    role: str = Role.LEARNER,
+    password: str | None = None,
+    profession: str = "",
+    actor: User | None = None,
+    via: str = "web",
+) -> User:
+    """A new account. Without a password the person sets one from a link later."""
+    email = normalise_email(email)
+    name = _clean_name(full_name)
+    profession = _clean_profession(profession)
+    role = _role(role)
+    if password is not None:
+        _check_password(password, email, name)
+    _check_email_free(email)
+    user = User(
+        email=email,
+        full_name=name,
+        profession=profession,
+        role=role.value,
+        password_hash=hash_password(password) if password is not None else None,
+    )
+    db.session.add(user)
+    db.session.flush()
+    audit.record(
+        "user.create",
+        target_type="user",
+        target_id=user.id,
+        actor=actor,
+        via=via,
+        after={"email": email, "full_name": name, "role": role.value},
+    )
+    return user
+
+
+def create_first_administrator(*, email: str, full_name: str, profession: str, password: str):
+    """The setup link's account; refused once any administrator exists."""
+    if administrator_exists():
+        raise AccountError("An administrator already exists; sign in instead.")
+    return create_user(
+        email=email,
+        full_name=full_name,
+        profession=profession,
+        password=password,
+        role=Role.ADMINISTRATOR,
+        via="setup",
+    )
+
+
+@dataclass
+class LoginOutcome:
+    user: User | None = None
+    retry_after_seconds: int = 0
+    inactive: bool = False
+
+
+def authenticate(email: str, password: str, client_address: str, now: datetime) -> LoginOutcome:
+    """Check a login, counting failures per account and per client address.
+
+    An unknown email and a wrong password cost the same time and give the same
+    outcome. While either counter is over its limit nothing is checked at all.
+    """
+    cfg = current_app.config
+    window = cfg["LOGIN_THROTTLE_WINDOW_SECONDS"]
+    account_key = throttle.key_for("login-account", email)
+    address_key = throttle.key_for("login-address", client_address or "unknown")
+    wait = max(
+        throttle.retry_after(
+            account_key,
+            limit=cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
+            window_seconds=window,
+            now=now,
+        ),
+        throttle.retry_after(
+            address_key,
+            limit=cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"],
+            window_seconds=window,
+            now=now,
+        ),
+    )
+    if wait:
+        return LoginOutcome(retry_after_seconds=wait)
+    user = find_user_by_email(email)
+    if not verify_password(user.password_hash if user else None, password):
+        throttle.record(account_key, now=now, window_seconds=window)
+        throttle.record(address_key, now=now, window_seconds=window)
+        return LoginOutcome()
+    if not user.active:
+        return LoginOutcome(inactive=True)
+    throttle.clear(account_key)
+    user.last_login_at = now
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return LoginOutcome(user=user)
+
+
+def set_password(user: User, new_password: str) -> None:
+    """A new password; every other session of the account ends."""
+    _check_password(new_password, user.email, user.full_name)
+    user.password_hash = hash_password(new_password)
+    user.session_token = new_session_token()
+    # The owner proved control of the account: lift any lock on it.
+    throttle.clear(throttle.key_for("login-account", user.email))
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    if not verify_password(user.password_hash, current_password):
+        raise AccountError("Your current password is not correct.", "current_password")
+    _check_password(new_password, user.email, user.full_name, "new_password")
+    set_password(user, new_password)
+
+
+def update_profile(user: User, *, full_name: str, profession: str) -> None:
+    user.full_name = _clean_name(full_name)
+    user.profession = _clean_profession(profession)
+
+
+def change_email(user: User, current_password: str, new_email: str) -> None:
+    if not verify_password(user.password_hash, current_password):
+        raise AccountError("Your current password is not correct.", "current_password")
+    email = normalise_email(new_email)
+    if email == user.email:
+        return
+    _check_email_free(email, user)
+    user.email = email
+
+
+def set_role(user: User, role: str, *, actor: User | None, via: str) -> None:
+    new = _role(role)
+    if new.value == user.role:
+        return
+    before = user.role
+    user.role = new.value
+    audit.record(
+        "user.role",
+        target_type="user",
+        target_id=user.id,
+        actor=actor,
+        via=via,
+        before={"role": before},
+        after={"role": new.value},
+    )
+
+
+def set_active(user: User, active: bool, *, actor: User | None, via: str) -> None:
+    if user.active == active:
+        return
+    user.active = active
+    if not active:
+        user.session_token = new_session_token()  # signs them out everywhere
+    audit.record(
+        "user.activate" if active else "user.deactivate",
+        target_type="user",
+        target_id=user.id,
+        actor=actor,
+        via=via,
+        before={"active": not active},
+        after={"active": active},
+    )
+
+
+def request_password_reset(email: str, client_address: str, now: datetime) -> int:
+    """Mail a reset link if the account exists. Returns seconds to wait when throttled.
+
+    The caller shows the same message whether or not the account exists. Requests
+    are counted per client address (the caller tells the person to wait) and per
+    account (further mails are silently not sent, so nobody is flooded).
+    """
+    cfg = current_app.config
+    window = cfg["RESET_THROTTLE_WINDOW_SECONDS"]
+    address_key = throttle.key_for("reset-address", client_address or "unknown")
+    wait = throttle.retry_after(
+        address_key, limit=cfg["RESET_MAX_REQUESTS_PER_ADDRESS"], window_seconds=window, now=now
+    )
+    if wait:
+        return wait
+    throttle.record(address_key, now=now, window_seconds=window)
+    user = find_user_by_email(email)
+    if user is None or not user.active:
+        return 0
+    account_key = throttle.key_for("reset-account", user.email)
+    if throttle.retry_after(
+        account_key, limit=cfg["RESET_MAX_REQUESTS_PER_ACCOUNT"], window_seconds=window, now=now
+    ):
+        return 0
+    throttle.record(account_key, now=now, window_seconds=window)
+    link = mail.public_url("accounts.reset_password", token=tokens.make_reset_token(user))
+    minutes = cfg["PASSWORD_RESET_MAX_AGE_SECONDS"] // 60
+    mail.send(
+        mail.compose(
+            user.email,
+            f"Reset your {cfg['SITE_NAME']} password",
+            "email/reset_password.txt",
+            user=user,
+            link=link,
+            minutes=minutes,
+        )
+    )
+    return 0
+
+
+def setup_link() -> str | None:
+    """The one-time link to create the first administrator, while none exists."""
+    if administrator_exists():
+        return None
+    return mail.public_url("accounts.setup", token=tokens.make_setup_token())
+
+
+def users_page(page: int, per_page: int = 50):
+    """Users by name for the administrators' list, one page at a time."""
+    query = select(User).order_by(func.lower(User.full_name), User.id)
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)

@@ -1,0 +1,64 @@
+"""Signed links: password reset (single use, expiring) and first-run setup."""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from lms.accounts.models import User
+from lms.extensions import db
+
+RESET_SALT = "lms.password-reset"
+SETUP_SALT = "lms.first-administrator"
+TOKEN_MAX_LENGTH = 512  # anything longer is not one of ours
+
+
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def _fingerprint(user: User) -> str:
+    # Changes whenever the password or the session token changes, which makes a
+    # reset link single-use: using it sets a new password.
+    material = f"{user.id}:{user.password_hash or ''}:{user.session_token}"
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()[:32]
+
+
+def make_reset_token(user: User) -> str:
+    return _serializer(RESET_SALT).dumps({"u": user.id, "f": _fingerprint(user)})
+
+
+def user_for_reset_token(token: str) -> User | None:
+    """The account a reset link is for, or None if it is forged, expired or used."""
+    if len(token) > TOKEN_MAX_LENGTH:
+        return None
+    try:
+        data = _serializer(RESET_SALT).loads(
+            token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE_SECONDS"]
+        )
+        user_id, fingerprint = int(data["u"]), str(data["f"])
+    except (BadSignature, KeyError, TypeError, ValueError):
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or _fingerprint(user) != fingerprint:
+        return None
+    return user
+
+
+def make_setup_token() -> str:
+    return _serializer(SETUP_SALT).dumps({"purpose": "first-administrator"})
+
+
+def setup_token_is_valid(token: str) -> bool:
+    """Signed by this site and not expired; the caller also checks no admin exists yet."""
+    if len(token) > TOKEN_MAX_LENGTH:
+        return False
+    try:
+        data = _serializer(SETUP_SALT).loads(
+            token, max_age=current_app.config["SETUP_LINK_MAX_AGE_SECONDS"]
+        )
+    except BadSignature:
+        return False
+    return isinstance(data, dict) and data.get("purpose") == "first-administrator"

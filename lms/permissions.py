@@ -1,0 +1,43 @@
+"""The one place that answers "may this user do this to that?".
+
+Every view and template asks here; nothing else looks at a role. A view that
+gets False answers 404, so that a page a user may not see looks like a page
+that does not exist.
+"""
+
+from __future__ import annotations
+
+from flask import abort
+
+from lms.accounts.models import Role
+
+
+def _signed_in(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def is_administrator(user) -> bool:
+    return _signed_in(user) and user.role == Role.ADMINISTRATOR
+
+
+def can_manage_users(user) -> bool:
+    """List accounts, see their roles and whether they are active."""
+    return is_administrator(user)
+
+
+def can_edit_own_account(user) -> bool:
+    return _signed_in(user)
+
+
+def require(allowed: bool) -> None:
+    """Stop the request with 404 unless ``allowed``."""
+    if not allowed:
+        abort(404)
+
+
+# Exposed to templates as ``permissions.<name>(current_user, ...)``.
+TEMPLATE_FUNCTIONS = {
+    "is_administrator": is_administrator,
+    "can_manage_users": can_manage_users,
+    "can_edit_own_account": can_edit_own_account,
+}

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template
+from sqlalchemy import text
+
+from lms.extensions import db
+
+bp = Blueprint("site", __name__)
+
+
+@bp.get("/")
+def home():
+    return render_template("site/home.html")
+
+
+@bp.get("/support")
+def support():
+    return render_template("site/support.html", support_email=current_app.config["SUPPORT_EMAIL"])
+
+
+@bp.get("/healthz")
+def health():
+    """For load balancers: 200 when the database answers."""
+    db.session.execute(text("SELECT 1"))
+    return {"status": "ok"}
