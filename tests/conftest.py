@@ -201,3 +201,47 @@ def count_queries(app):
             event.remove(engine, "before_cursor_execute", before)
 
     return counting
+
+
+@pytest.fixture
+def empty_database_url(tmp_path):
+    """A database with no tables at all, for tests of migrations and first-run setup.
+
+    SQLite: a new file. PostgreSQL: a new schema, made the connection's search path,
+    dropped afterwards.
+    """
+    if not TEST_DATABASE_URL:
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+        return
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    schema = f"empty_{os.getpid()}_{next(_schema_numbers)}"
+    engine = create_engine(TEST_DATABASE_URL)
+    with engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(TEST_DATABASE_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
+_schema_numbers = itertools.count(1)
+
+
+@pytest.fixture
+def fresh_app(config_class, empty_database_url, tmp_path, monkeypatch):
+    """An app on an empty database (no tables): first-run setup starts from here."""
+    monkeypatch.setenv("LMS_INSTANCE_PATH", str(tmp_path / "fresh-instance"))
+
+    class Fresh(config_class):
+        DATABASE_URL = empty_database_url
+
+    app = create_app(Fresh)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()

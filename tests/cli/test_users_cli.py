@@ -1,0 +1,169 @@
+"""``flask --app lms users ...`` and ``flask --app lms setup`` through runner.invoke."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from lms.accounts.models import User
+from lms.audit import AuditEvent
+from lms.extensions import db
+from tests.conftest import PASSWORD
+
+
+def _users(app) -> list[tuple[str, str, bool]]:
+    with app.app_context():
+        rows = db.session.execute(select(User.email, User.role, User.active).order_by(User.id))
+        return [tuple(r) for r in rows]
+
+
+def test_create_with_a_prompted_password(app, runner):
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "Kofi@Example.org",
+            "--name",
+            "Kofi Mensah",
+            "--role",
+            "instructor",
+        ],
+        input=f"{PASSWORD}\n{PASSWORD}\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "Created instructor Kofi Mensah <kofi@example.org>" in result.output
+    assert _users(app) == [("kofi@example.org", "instructor", True)]
+
+
+def test_create_with_password_from_stdin(app, runner):
+    result = runner.invoke(
+        args=["users", "create", "a@example.org", "--name", "A Learner", "--password-stdin"],
+        input=f"{PASSWORD}\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert _users(app) == [("a@example.org", "learner", True)]
+
+
+def test_the_created_account_can_sign_in(app, runner, client, csrf_token):
+    runner.invoke(
+        args=["users", "create", "b@example.org", "--name", "B", "--password-stdin"],
+        input=f"{PASSWORD}\n",
+    )
+    response = client.post(
+        "/login",
+        data={"email": "b@example.org", "password": PASSWORD, "csrf_token": csrf_token()},
+    )
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("args", "password", "message"),
+    [
+        (["not-an-email", "--name", "X"], PASSWORD, "Enter an email address in the form"),
+        (["c@example.org", "--name", "X" * 10_000], PASSWORD, "at most 200 characters"),
+        (["c@example.org", "--name", "C"], "short", "at least 12 characters"),
+        (["c@example.org", "--name", "C", "--role", "root"], PASSWORD, "Invalid value"),
+        (["c@example.org"], PASSWORD, "Missing option '--name'"),
+    ],
+)
+def test_create_refuses_bad_input_and_writes_nothing(app, runner, args, password, message):
+    result = runner.invoke(
+        args=["users", "create", *args, "--password-stdin"], input=f"{password}\n"
+    )
+    assert result.exit_code != 0
+    assert message in result.output
+    assert _users(app) == []
+
+
+def test_create_refuses_an_email_already_taken(app, runner, make_user):
+    make_user(email="dup@example.org")
+    result = runner.invoke(
+        args=["users", "create", "DUP@example.org", "--name", "Dup", "--password-stdin"],
+        input=f"{PASSWORD}\n",
+    )
+    assert result.exit_code == 1
+    assert "already exists" in result.output
+    assert len(_users(app)) == 1
+
+
+def test_list_shows_every_account_and_filters_by_role(runner, make_user):
+    make_user(email="zed@example.org", full_name="Zed Learner")
+    make_user("administrator", email="amy@example.org", full_name="Amy Admin")
+    result = runner.invoke(args=["users", "list"])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0].startswith("amy@example.org") and "administrator" in lines[0]
+    assert lines[1].startswith("zed@example.org") and "Zed Learner" in lines[1]
+    only_admins = runner.invoke(args=["users", "list", "--role", "administrator"]).output
+    assert "amy@example.org" in only_admins and "zed@example.org" not in only_admins
+
+
+def test_list_says_when_there_are_no_accounts(runner):
+    assert runner.invoke(args=["users", "list"]).output.strip() == "No accounts."
+
+
+def test_set_role_changes_the_role_and_audits_it(app, runner, make_user):
+    user = make_user(email="r@example.org")
+    result = runner.invoke(args=["users", "set-role", "R@example.org", "administrator"])
+    assert result.exit_code == 0, result.output
+    assert _users(app) == [("r@example.org", "administrator", True)]
+    with app.app_context():
+        event = db.session.execute(
+            select(AuditEvent).where(AuditEvent.action == "user.role")
+        ).scalar_one()
+        assert (event.target_id, event.via) == (str(user.id), "cli")
+
+
+def test_commands_on_an_unknown_account_fail_clearly(runner):
+    for args in (["set-role", "x@example.org", "learner"], ["deactivate", "x@example.org"]):
+        result = runner.invoke(args=["users", *args])
+        assert result.exit_code == 1
+        assert "No account uses the email address 'x@example.org'" in result.output
+
+
+def test_deactivate_and_activate(app, runner, make_user):
+    make_user(email="d@example.org")
+    assert runner.invoke(args=["users", "deactivate", "d@example.org"]).exit_code == 0
+    assert _users(app) == [("d@example.org", "learner", False)]
+    again = runner.invoke(args=["users", "deactivate", "d@example.org"])
+    assert again.exit_code == 1 and "already deactivated" in again.output
+    assert runner.invoke(args=["users", "activate", "d@example.org"]).exit_code == 0
+    assert _users(app) == [("d@example.org", "learner", True)]
+    with app.app_context():
+        actions = db.session.execute(select(AuditEvent.action)).scalars().all()
+    assert {"user.deactivate", "user.activate"} <= set(actions)
+
+
+def test_setup_migrates_an_empty_database_and_prints_the_link(fresh_app):
+    runner = fresh_app.test_cli_runner()
+    result = runner.invoke(args=["setup"])
+    assert result.exit_code == 0, result.output
+    assert "No administrator exists yet" in result.output
+    assert "http://lms.test/setup/" in result.output
+    with fresh_app.app_context():
+        assert db.session.execute(select(func.count(User.id))).scalar_one() == 0
+    # Idempotent: a second run changes nothing and still offers a link.
+    second = runner.invoke(args=["setup"])
+    assert second.exit_code == 0 and "http://lms.test/setup/" in second.output
+
+
+def test_setup_prints_no_link_once_an_administrator_exists(fresh_app):
+    runner = fresh_app.test_cli_runner()
+    runner.invoke(args=["setup"])
+    runner.invoke(
+        args=[
+            "users",
+            "create",
+            "boss@example.org",
+            "--name",
+            "Boss",
+            "--role",
+            "administrator",
+            "--password-stdin",
+        ],
+        input=f"{PASSWORD}\n",
+    )
+    result = runner.invoke(args=["setup"])
+    assert result.exit_code == 0
+    assert "Database is up to date." in result.output
+    assert "/setup/" not in result.output
