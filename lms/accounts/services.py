@@ -6,6 +6,7 @@ commits once.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -64,10 +65,13 @@ def find_user_by_email(raw: str) -> User | None:
 
 
 def administrator_exists() -> bool:
+    """Whether any administrator account exists, active or not.
+
+    A deactivated administrator still counts: the setup link must never reopen
+    (an operator reactivates one with ``flask --app lms users activate``).
+    """
     return (
-        db.session.execute(
-            select(User.id).where(User.role == Role.ADMINISTRATOR, User.active).limit(1)
-        ).first()
+        db.session.execute(select(User.id).where(User.role == Role.ADMINISTRATOR).limit(1)).first()
         is not None
     )
 
@@ -86,8 +90,14 @@ def load_user_from_session(user_id: str) -> User | None:
 # -- validating ----------------------------------------------------------------
 
 
+def _has_control_characters(text: str) -> bool:
+    return any(unicodedata.category(c) in ("Cc", "Cs") for c in text)
+
+
 def _clean_name(full_name: str) -> str:
     name = " ".join((full_name or "").split())
+    if _has_control_characters(name):
+        raise AccountError("A name cannot contain control characters.", "full_name")
     if not name:
         raise AccountError("Enter your full name as it should appear on certificates.", "full_name")
     if len(name) > NAME_MAX:
@@ -97,6 +107,10 @@ def _clean_name(full_name: str) -> str:
 
 def _clean_profession(profession: str) -> str:
     value = " ".join((profession or "").split())
+    if _has_control_characters(value):
+        raise AccountError(
+            "Profession or training level cannot contain control characters.", "profession"
+        )
     if len(value) > PROFESSION_MAX:
         raise AccountError(
             f"Profession or training level has at most {PROFESSION_MAX} characters.",
@@ -182,6 +196,14 @@ def create_first_administrator(*, email: str, full_name: str, profession: str, p
     )
 
 
+def _throttle_identity(email: str) -> str:
+    """Every spelling of one address counts against the same account."""
+    try:
+        return normalise_email(email)
+    except AccountError:
+        return (email or "").strip().lower()
+
+
 @dataclass
 class LoginOutcome:
     user: User | None = None
@@ -197,7 +219,7 @@ def authenticate(email: str, password: str, client_address: str, now: datetime) 
     """
     cfg = current_app.config
     window = cfg["LOGIN_THROTTLE_WINDOW_SECONDS"]
-    account_key = throttle.key_for("login-account", email)
+    account_key = throttle.key_for("login-account", _throttle_identity(email))
     address_key = throttle.key_for("login-address", client_address or "unknown")
     wait = max(
         throttle.retry_after(
@@ -235,7 +257,7 @@ def set_password(user: User, new_password: str) -> None:
     user.password_hash = hash_password(new_password)
     user.session_token = new_session_token()
     # The owner proved control of the account: lift any lock on it.
-    throttle.clear(throttle.key_for("login-account", user.email))
+    throttle.clear(throttle.key_for("login-account", _throttle_identity(user.email)))
 
 
 def change_password(user: User, current_password: str, new_password: str) -> None:

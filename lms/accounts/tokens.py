@@ -20,9 +20,10 @@ def _serializer(salt: str) -> URLSafeTimedSerializer:
 
 
 def _fingerprint(user: User) -> str:
-    # Changes whenever the password or the session token changes, which makes a
-    # reset link single-use: using it sets a new password.
-    material = f"{user.id}:{user.password_hash or ''}:{user.session_token}"
+    # Changes whenever the password, the session token or the email changes, which
+    # makes a reset link single-use (using it sets a new password) and ends links
+    # sent to an address the account no longer uses.
+    material = f"{user.id}:{user.email}:{user.password_hash or ''}:{user.session_token}"
     return hashlib.sha256(material.encode("utf-8")).hexdigest()[:32]
 
 

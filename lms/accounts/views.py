@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from lms import permissions
@@ -227,8 +227,9 @@ def change_password():
         else:
             db.session.commit()
             # The session token changed, which signed out every other device;
-            # this one stays signed in with the new token.
-            login_user(current_user._get_current_object())
+            # this one stays signed in with the new token, remembered if it was.
+            cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+            login_user(current_user._get_current_object(), remember=cookie in request.cookies)
             flash("Your password has been changed. Other devices have been signed out.", "success")
             return redirect(url_for("accounts.account"))
     return _account_page(password=form, status=UNPROCESSABLE)
@@ -238,6 +239,6 @@ def change_password():
 @login_required
 def user_list():
     permissions.require(permissions.can_manage_users(current_user))
-    page = request.args.get("page", 1, type=int)
-    pagination = services.users_page(max(1, page))
+    page = request.args.get("page", 1, type=int) or 1
+    pagination = services.users_page(min(max(1, page), 1_000_000))
     return render_template("admin/users.html", pagination=pagination)

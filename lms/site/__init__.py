@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from lms import permissions
@@ -80,5 +81,11 @@ def register_site(app: Flask) -> None:
     @app.errorhandler(InternalServerError)
     def _unexpected_error(error: InternalServerError):
         db.session.rollback()
+        if isinstance(error.original_exception, OperationalError | ProgrammingError):
+            app.logger.error(
+                "Database error (%s). If the database was never set up, run "
+                "`flask --app lms setup`.",
+                error.original_exception.__class__.__name__,
+            )
         title, message = ERROR_TEXT[500]
         return render_template("errors/error.html", code=500, title=title, message=message), 500
