@@ -67,8 +67,9 @@ def login():
             return redirect(next_url or url_for("site.home"))
         if outcome.retry_after_seconds:
             form.form_errors.append(
-                "Too many sign-in attempts. For your account's safety, please wait "
-                f"{_minutes(outcome.retry_after_seconds)} and try again, or reset your password."
+                "Too many sign-in attempts in a short time. Please wait "
+                f"{_minutes(outcome.retry_after_seconds)} and try again, or reset your "
+                "password if you have forgotten it."
             )
             status = 429
         elif outcome.inactive:
