@@ -16,6 +16,20 @@ class ConfigError(SystemExit):
     """Raised when the settings cannot work; the message is one line for the operator."""
 
 
+TEXT_SETTINGS = (
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "PUBLIC_URL",
+    "SITE_NAME",
+    "ORGANISATION_NAME",
+    "SUPPORT_EMAIL",
+    "MAIL_SERVER",
+    "MAIL_USERNAME",
+    "MAIL_PASSWORD",
+    "MAIL_SENDER",
+)
+
+
 class Config:
     """Defaults shared by every environment."""
 
@@ -29,6 +43,9 @@ class Config:
     # Never taken from the request's Host header, which a client controls.
     PUBLIC_URL = "http://127.0.0.1:5000"
     SUPPORT_EMAIL = ""
+    # The shipped courses: imported by `flask --app lms setup` into an empty catalog,
+    # and the default folder of the `courses` commands.
+    COURSES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "courses")
 
     SECRET_KEY: str | None = None
     DATABASE_URL: str | None = None  # default: SQLite in the instance folder
@@ -41,7 +58,6 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = False
     REMEMBER_COOKIE_DURATION = timedelta(days=14)
-    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     # A learner may read a lesson for an hour before pressing a button: the
     # CSRF token lives as long as the session instead of Flask-WTF's one hour.
     WTF_CSRF_TIME_LIMIT = None
@@ -89,6 +105,11 @@ class Config:
     def finalise(cls, app) -> None:
         """Derive settings that depend on others, and refuse settings that cannot work."""
         cfg = app.config
+        # from_prefixed_env parses values as JSON: an all-digit secret or password
+        # would arrive as a number. These settings are always text.
+        for key in TEXT_SETTINGS:
+            if cfg.get(key) is not None and not isinstance(cfg[key], str):
+                cfg[key] = str(cfg[key])
         url = cfg.get("DATABASE_URL") or "sqlite:///" + os.path.join(
             app.instance_path, "lms.sqlite3"
         )

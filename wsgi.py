@@ -3,7 +3,14 @@
 Production settings: LMS_SECRET_KEY is required and cookies are Secure.
 """
 
-from config import ProductionConfig
+import sys
+
+from config import ConfigError, ProductionConfig
 from lms import create_app
 
-app = create_app(ProductionConfig)
+try:
+    app = create_app(ProductionConfig)
+except ConfigError as error:
+    print(error.code, file=sys.stderr)
+    # gunicorn's "application failed to load" status: stop instead of restarting workers.
+    sys.exit(4)

@@ -29,6 +29,11 @@ def can_edit_own_account(user) -> bool:
     return _signed_in(user)
 
 
+def can_view_course_content(user, course) -> bool:
+    """Lessons, quizzes and images of a published course."""
+    return _signed_in(user) and course.current_version_id is not None
+
+
 def require(allowed: bool) -> None:
     """Stop the request with 404 unless ``allowed``."""
     if not allowed:
@@ -40,4 +45,5 @@ TEMPLATE_FUNCTIONS = {
     "is_administrator": is_administrator,
     "can_manage_users": can_manage_users,
     "can_edit_own_account": can_edit_own_account,
+    "can_view_course_content": can_view_course_content,
 }

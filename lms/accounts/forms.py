@@ -74,9 +74,9 @@ def _new_password_field(label="New password"):
     )
 
 
-def _confirm_field(other: str):
+def _confirm_field(other: str, label: str = "Type the new password again"):
     return PasswordField(
-        "Type the new password again",
+        label,
         validators=[
             InputRequired("Type the password again."),
             EqualTo(other, message="The two passwords are not the same."),
@@ -117,7 +117,7 @@ class SetupForm(FlaskForm):
     email = _email_field()
     profession = _profession_field()
     password = _new_password_field("Password")
-    confirm = _confirm_field("password")
+    confirm = _confirm_field("password", "Type the password again")
 
 
 class ProfileForm(FlaskForm):

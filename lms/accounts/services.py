@@ -277,7 +277,7 @@ def change_email(user: User, current_password: str, new_email: str) -> None:
         raise AccountError("Your current password is not correct.", "current_password")
     email = normalise_email(new_email)
     if email == user.email:
-        return
+        raise AccountError("That is already your email address.", "email")
     _check_email_free(email, user)
     user.email = email
 

@@ -17,7 +17,8 @@ expect = sync_api.expect
 
 pytestmark = pytest.mark.browser
 
-CONTROLS = "a[href], input:not([type=hidden]), select, textarea, button"
+# Controls a person can reach; elements with the hidden attribute are not.
+CONTROLS = "a[href], input:not([type=hidden]):not([hidden]), select, textarea, button"
 NOT_BLANK = re.compile(r"\S")
 
 

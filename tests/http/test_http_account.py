@@ -177,10 +177,11 @@ def test_email_change_lets_the_person_sign_in_with_the_new_address(
     assert not can_sign_in(me.email, me.password)
 
 
-def test_own_email_in_another_case_is_not_a_conflict(me, change_email, stored_user):
+def test_own_email_in_another_case_says_it_is_already_yours(me, change_email, stored_user):
     response = change_email("ANA.LOPEZ@example.org", me.password)
 
-    assert response.status_code == 302
+    assert response.status_code == 422
+    assert "That is already your email address." in response.get_data(as_text=True)
     assert stored_user(me.id).email == me.email
 
 

@@ -62,3 +62,15 @@ def test_unknown_config_name_is_explained(clean_env):
     clean_env.setenv("LMS_CONFIG", "staging")
     with pytest.raises(ConfigError, match="LMS_CONFIG='staging' is not known"):
         config_from_environment()
+
+
+def test_an_all_digit_secret_from_the_environment_stays_text(clean_env):
+    clean_env.setenv("LMS_SECRET_KEY", "1234567890" * 4)
+    clean_env.setenv("LMS_MAIL_PASSWORD", "12345678")
+    app = create_app(ProductionConfig)
+    assert app.config["SECRET_KEY"] == "1234567890" * 4
+    assert app.config["MAIL_PASSWORD"] == "12345678"
+    with app.test_request_context():
+        from flask import session
+
+        session["x"] = 1  # signing with the key works
