@@ -64,15 +64,21 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from lms.accounts.views import bp as accounts_bp
+    from lms.catalog.views import bp as catalog_bp
     from lms.site import register_site
 
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(catalog_bp)
     register_site(app)
 
 
 def _register_commands(app: Flask) -> None:
     from lms.accounts.cli import users_cli
+    from lms.catalog.cli import courses_cli
+    from lms.catalog.quiz_cli import quiz_cli
     from lms.setup import setup_command
 
     app.cli.add_command(users_cli)
     app.cli.add_command(setup_command)
+    app.cli.add_command(quiz_cli)
+    app.cli.add_command(courses_cli)

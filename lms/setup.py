@@ -2,8 +2,9 @@
 
 Safe to run at every start (the README's run command does): it creates the
 instance folder and a secret key for development, brings the database schema
-up to date, and, while no administrator exists, prints a one-time link to
-create the first one. Nothing here runs inside ``create_app``.
+up to date, imports the shipped courses into an empty catalog, and, while no
+administrator exists, prints a one-time link to create the first one. Nothing
+here runs inside ``create_app``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from flask_migrate import upgrade
 
 from lms import MIGRATIONS_DIR
 from lms.accounts import services
+from lms.catalog import services as catalog_services
+from lms.catalog.cli import import_folders, shipped_courses
 
 
 def ensure_secret_key(app) -> None:
@@ -36,11 +39,15 @@ def ensure_secret_key(app) -> None:
         app.config["SECRET_KEY"] = fh.read().strip()
 
 
-def prepare_site(app) -> str | None:
+def prepare_site(app, echo=click.echo) -> str | None:
     """Bring the site to a runnable state; returns the setup link if one is needed."""
     os.makedirs(app.instance_path, exist_ok=True)
     ensure_secret_key(app)
     upgrade(directory=str(MIGRATIONS_DIR))
+    if catalog_services.catalog_is_empty():
+        folders = shipped_courses()
+        echo(f"The catalog is empty: importing the {len(folders)} shipped courses.")
+        import_folders(folders, echo=echo)
     return services.setup_link()
 
 

@@ -15,6 +15,7 @@ import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 from email import policy
+from pathlib import Path
 
 import pytest
 from sqlalchemy import event, text
@@ -26,6 +27,8 @@ from lms.extensions import db
 
 TEST_DATABASE_URL = os.environ.get("LMS_TEST_DATABASE_URL", "")
 PASSWORD = "a calm and long test passphrase"
+FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURE_COURSES = FIXTURES / "courses"
 
 _external_schema_ready = False
 
@@ -53,6 +56,7 @@ def config_class(tmp_path):
     class Settings(TestConfig):
         DATABASE_URL = TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}"
         OUTBOX_DIR = str(tmp_path / "outbox")
+        COURSES_DIR = str(FIXTURE_COURSES)
 
     return Settings
 

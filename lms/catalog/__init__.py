@@ -1,0 +1,1 @@
+"""Catalog: the content model, the course loader, GIFT and the Markdown renderer."""

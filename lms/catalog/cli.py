@@ -1,0 +1,116 @@
+"""``flask --app lms courses ...``: validate, import, list and export courses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy.exc import SQLAlchemyError
+
+from lms.catalog import services
+from lms.catalog.loader import course_folders, load_course
+from lms.extensions import db
+
+courses_cli = AppGroup("courses", help="Validate, import, list and export courses.")
+
+
+def shipped_courses() -> list[Path]:
+    return course_folders([current_app.config["COURSES_DIR"]])
+
+
+def _paths(paths: tuple[str, ...]) -> list[Path]:
+    return course_folders(list(paths)) if paths else shipped_courses()
+
+
+@courses_cli.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path())
+def validate(paths):
+    """Check courses (default: the shipped ones) and print every problem as path:line."""
+    failed = 0
+    folders = _paths(paths)
+    for folder in folders:
+        result = load_course(folder)
+        for message in result.errors:
+            click.echo(message)
+        failed += bool(result.errors)
+    if failed:
+        raise click.ClickException(f"{failed} of {len(folders)} courses have problems.")
+    click.echo(f"{len(folders)} course{'s' if len(folders) != 1 else ''} valid.")
+
+
+def import_folders(folders: list[Path], echo=click.echo) -> int:
+    """Import each course in its own transaction; returns how many were refused."""
+    refused = 0
+    for folder in folders:
+        result = load_course(folder)
+        if result.errors:
+            for message in result.errors:
+                echo(message)
+            echo(f"{folder}: not imported: it has {len(result.errors)} problem(s).")
+            refused += 1
+            continue
+        try:
+            outcome = services.import_course(result.course, via="cli")
+            db.session.commit()
+        except SQLAlchemyError as error:
+            db.session.rollback()
+            echo(f"{folder}: not imported: the database refused it ({error.__class__.__name__}).")
+            refused += 1
+            continue
+        spec = result.course
+        if outcome.created:
+            echo(f"{spec.slug}: imported as version {outcome.version.number}.")
+        else:
+            echo(f"{spec.slug}: unchanged (version {outcome.version.number}).")
+    return refused
+
+
+@courses_cli.command("import")
+@click.argument("paths", nargs=-1, type=click.Path())
+def import_command(paths):
+    """Import courses (default: the shipped ones). A course with any problem changes nothing."""
+    refused = import_folders(_paths(paths))
+    if refused:
+        raise click.ClickException(f"{refused} course(s) not imported.")
+
+
+@courses_cli.command("list")
+def list_command():
+    """Courses, their current version and every version."""
+    courses = services.all_courses()
+    if not courses:
+        click.echo("No courses. Import some with: flask --app lms courses import")
+        return
+    for course in courses:
+        current = course.current_version
+        title = current.title if current else "(no version)"
+        click.echo(f"{course.slug}  {title}")
+        for version in course.versions:
+            mark = "*" if current is not None and version.id == current.id else " "
+            click.echo(
+                f"  {mark} v{version.number}  {version.created_at:%Y-%m-%d %H:%M} UTC  "
+                f"{version.source}  {version.content_hash[:12]}"
+            )
+
+
+@courses_cli.command("export")
+@click.argument("slug")
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--version", "number", type=int, help="A version number (default: current).")
+def export_command(slug, directory, number):
+    """Write course SLUG into DIRECTORY/SLUG in the course file format."""
+    course = services.course_by_slug(slug)
+    if course is None:
+        raise click.ClickException(f"No course has the slug {slug!r}.")
+    version = course.current_version
+    if number is not None:
+        version = next((v for v in course.versions if v.number == number), None)
+        if version is None:
+            raise click.ClickException(f"{slug} has no version {number}.")
+    target = Path(directory) / slug
+    if target.exists() and any(target.iterdir()):
+        raise click.ClickException(f"{target} is not empty; choose another directory.")
+    files = services.export_version(version, Path(directory))
+    click.echo(f"Wrote {len(files)} files of {slug} v{version.number} to {target}.")
