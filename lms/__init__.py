@@ -65,10 +65,12 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from lms.accounts.views import bp as accounts_bp
     from lms.catalog.views import bp as catalog_bp
+    from lms.learning.views import bp as learning_bp
     from lms.site import register_site
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(catalog_bp)
+    app.register_blueprint(learning_bp)
     register_site(app)
 
 

@@ -30,8 +30,31 @@ def can_edit_own_account(user) -> bool:
 
 
 def can_view_course_content(user, course) -> bool:
-    """Lessons, quizzes and images of a published course."""
+    """Images of a published course (lessons and quizzes also need an enrolment)."""
     return _signed_in(user) and course.current_version_id is not None
+
+
+def can_see_course(user, course) -> bool:
+    """The catalogue page of a course: anyone, once it is published."""
+    return course is not None and course.current_version_id is not None
+
+
+def can_enrol(user, course, version) -> bool:
+    """Learners enrol themselves where the course allows it."""
+    return _signed_in(user) and can_see_course(user, course) and bool(version.self_enrollment)
+
+
+def can_study(user, enrollment) -> bool:
+    """Lessons, quizzes and the evaluation: the enrolled learner only."""
+    return _signed_in(user) and enrollment is not None and enrollment.user_id == user.id
+
+
+def can_see_attempt(user, enrollment, attempt) -> bool:
+    return (
+        can_study(user, enrollment)
+        and attempt is not None
+        and attempt.enrollment_id == enrollment.id
+    )
 
 
 def require(allowed: bool) -> None:
@@ -46,4 +69,7 @@ TEMPLATE_FUNCTIONS = {
     "can_manage_users": can_manage_users,
     "can_edit_own_account": can_edit_own_account,
     "can_view_course_content": can_view_course_content,
+    "can_see_course": can_see_course,
+    "can_enrol": can_enrol,
+    "can_study": can_study,
 }

@@ -52,6 +52,18 @@ Functions:
 Texts keep their format (``moodle``, ``html``, ``plain`` or ``markdown``, from a
 ``[format]`` marker). As in Moodle, an answer or feedback without a marker takes the
 format of the question's text, which defaults to ``moodle``.
+
+Where this differs from Moodle, on purpose:
+
+- Stricter, as errors where Moodle would import something odd: a question without a
+  title or ``[id:...]``, or with an id already used in the file; ``=%50%`` in multiple
+  choice (Moodle keeps "%50%" in the answer text); text before the first answer;
+  weights outside -100..100 (0..100 for short answers and numbers); numerical answers
+  that are not numbers (Moodle turns them into "*"); a second answer block; ``#`` in a
+  matching pair.
+- More lenient: ``{true}`` and ``{f}`` are true/false in any case.
+- Short answers and numbers are graded by the best-scoring matching answer, where
+  Moodle takes the first matching one; they agree when the catch-all comes last.
 """
 
 from __future__ import annotations
@@ -69,6 +81,7 @@ __all__ = [
     "ESSAY",
     "ESSAY_NOT_GRADABLE",
     "FORMATS",
+    "GRADABLE_TYPES",
     "MATCH",
     "MISSING_WORD",
     "MULTICHOICE",
@@ -260,7 +273,7 @@ def _formatted(raw: str, default: str) -> tuple[str, str]:
     raw = raw.strip()
     if raw.startswith("["):
         end = raw.find("]")
-        if raw[1:end] in FORMATS:
+        if end > 0 and raw[1:end] in FORMATS:
             return _restore(raw[end + 1 :]).strip(), raw[1:end]
     return _restore(raw).strip(), default
 
@@ -391,46 +404,21 @@ class _QuestionReader:
         return self.numbers[self.text.count("\n", 0, offset)]
 
     def read(self) -> Question | None:
-        text = self.text
-        pos = len(text) - len(text.lstrip())
-        title = ""
-        if text.startswith("::", pos):
-            close = text.find("::", pos + 2)
-            if close < 0:
-                self.error("the title has no closing '::': write ::Title:: before the question")
-                return None
-            title = " ".join(_restore(text[pos + 2 : close]).split())
-            pos = close + 2
+        """The question, or None when its text or answers have errors."""
+        title, pos = self._title()
+        if pos < 0:
+            return None
         self.id = self._identity(title)
-
-        opening, closing = text.find("{", pos), text.find("}", pos)
-        block: str | None = None
-        if opening < 0 and closing < 0:
-            stem_raw = text[pos:]
-        elif opening < 0 or 0 <= closing < opening:
-            self.error(f"'}}' on line {self.line_at(closing)} has no matching '{{'")
+        parts = self._stem_and_block(pos)
+        if parts is None:
             return None
-        elif closing < 0 or "{" in text[opening + 1 : closing]:
-            self.error(
-                f"unclosed answer block: '{{' on line {self.line_at(opening)} has no matching '}}'"
-            )
-            return None
-        else:
-            after = text[closing + 1 :]
-            if not self._only_one_block(after, closing + 1):
-                return None
-            block = text[opening + 1 : closing]
-            # An answer block inside the text is a missing word: Moodle shows a blank.
-            stem_raw = text[pos:opening] + (MISSING_WORD + after if after.strip() else "")
-
+        stem_raw, block = parts
         stem, self.stem_format = _formatted(stem_raw, DEFAULT_FORMAT)
         if not stem:
             self.error("the question has no text")
-        fields: dict[str, Any] = {}
+        qtype, fields = DESCRIPTION, {}
         general, general_format = "", self.stem_format
-        if block is None:
-            qtype = DESCRIPTION
-        else:
+        if block is not None:
             answers = block.strip()
             separator = answers.rfind("####")
             if separator >= 0:
@@ -441,7 +429,6 @@ class _QuestionReader:
                 fields = self._readers()[qtype](answers)
         if self.errors:
             return None
-        _, tags = extract_id_and_tags(self.comments)
         return Question(
             type=qtype,
             id=self.id,
@@ -451,10 +438,42 @@ class _QuestionReader:
             general_feedback=general,
             general_feedback_format=general_format,
             line=self.line,
-            tags=tags,
+            tags=extract_id_and_tags(self.comments)[1],
             category=self.category,
             **fields,
         )
+
+    def _title(self) -> tuple[str, int]:
+        """The ``::title::`` (or "") and where the text after it starts; -1 on error."""
+        text = self.text
+        pos = len(text) - len(text.lstrip())
+        if not text.startswith("::", pos):
+            return "", pos
+        close = text.find("::", pos + 2)
+        if close < 0:
+            self.error("the title has no closing '::': write ::Title:: before the question")
+            return "", -1
+        return " ".join(_restore(text[pos + 2 : close]).split()), close + 2
+
+    def _stem_and_block(self, pos: int) -> tuple[str, str | None] | None:
+        """The stem's text and the answer block's (None for a description)."""
+        text = self.text
+        opening, closing = text.find("{", pos), text.find("}", pos)
+        if opening < 0 and closing < 0:
+            return text[pos:], None
+        if opening < 0 or 0 <= closing < opening:
+            self.error(f"'}}' on line {self.line_at(closing)} has no matching '{{'")
+            return None
+        if closing < 0 or "{" in text[opening + 1 : closing]:
+            line = self.line_at(opening)
+            self.error(f"unclosed answer block: '{{' on line {line} has no matching '}}'")
+            return None
+        after = text[closing + 1 :]
+        if not self._only_one_block(after, closing + 1):
+            return None
+        # An answer block inside the text is a missing word: Moodle shows a blank.
+        stem = text[pos:opening] + (MISSING_WORD + after if after.strip() else "")
+        return stem, text[opening + 1 : closing]
 
     def _only_one_block(self, after: str, offset: int) -> bool:
         for i, ch in enumerate(after):
@@ -887,15 +906,18 @@ def _grade_match(question: Question, response: object) -> Grade:
     if not isinstance(response, dict):
         raise ResponseError("a matching question takes a choice for each item")
     items = {i: pair for i, pair in enumerate(question.pairs) if pair.question}
+    if not items:
+        raise ResponseError("this matching question has no items to match")
     choices = {pair.answer for pair in question.pairs}
     right = 0
     for key, chosen in response.items():
-        index = int(key) if isinstance(key, str) and key.isdigit() else key
+        # Form fields arrive as text: "0" is item 0.
+        index = int(key) if isinstance(key, str) and key.isascii() and key.isdigit() else key
         if isinstance(index, bool) or index not in items:
             raise ResponseError(f"there is no item {key!r} to match in this question")
-        if chosen in (None, ""):
+        if chosen is None or chosen == "":
             continue
-        if chosen not in choices:
+        if not isinstance(chosen, str) or chosen not in choices:
             raise ResponseError(f"{chosen!r} is not one of the choices")
         right += chosen == items[index].answer
     return Grade(_score(right / len(items)))
@@ -920,18 +942,18 @@ def write(questions: Iterable[Question]) -> str:
     for question in questions:
         if question.category != category:
             category = question.category
-            parts.append(f"{_CATEGORY} {_escape(category)}\n")
+            parts.append(f"{_CATEGORY} {_escape(category, one_line=True)}\n")
         parts.append(_write_question(question))
     return "\n".join(parts)
 
 
-def _escape(text: str) -> str:
+def _escape(text: str, one_line: bool = False) -> str:
     lines = []
     for i, line in enumerate(text.split("\n")):
         escaped = "".join("\\" + ch if ch in "\\~=#{}:" else ch for ch in line)
         if i:
             # A blank line would end the question and a "//" line would be a comment.
-            keep_break = line.strip() and not line.lstrip().startswith("//")
+            keep_break = line.strip() and not line.lstrip().startswith("//") and not one_line
             lines.append("\n" if keep_break else "\\n")
         lines.append(escaped)
     return "".join(lines)
@@ -969,23 +991,13 @@ def _write_question(q: Question) -> str:
     if q.type == DESCRIPTION:
         return "".join(head) + _write_text(q.stem, q.stem_format, DEFAULT_FORMAT) + "\n"
     block = _BLOCK_WRITERS[q.type](q)
-    gap = next(
-        (i for i in _all_indexes(q.stem, MISSING_WORD) if q.stem[i + len(MISSING_WORD) :].strip()),
-        None,
-    )
-    if gap is None:
+    gap = q.stem.find(MISSING_WORD)
+    if gap < 0 or not q.stem[gap + len(MISSING_WORD) :].strip():
         body = _write_text(q.stem, q.stem_format, DEFAULT_FORMAT) + block
     else:
         before, after = q.stem[:gap], q.stem[gap + len(MISSING_WORD) :]
         body = _write_text(before, q.stem_format, DEFAULT_FORMAT) + block + _escape(after)
     return "".join(head) + body + "\n"
-
-
-def _all_indexes(text: str, part: str) -> Iterator[int]:
-    i = text.find(part)
-    while i >= 0:
-        yield i
-        i = text.find(part, i + 1)
 
 
 def _general_feedback(q: Question, row: bool) -> str:
@@ -1013,9 +1025,13 @@ def _block_multichoice(q: Question) -> str:
 
 
 def _block_shortanswer(q: Question) -> str:
+    # With "=" and "->" in one block it would read as matching, so a lone answer that
+    # holds "->" is written without its "=", which Moodle also reads as an answer.
+    arrow = any("->" in a.text + a.feedback for a in q.answers)
     rows = []
     for a in q.answers:
-        marker = "=" if a.fraction == 1 else f"=%{_percent(a.fraction)}%"
+        marker = "" if arrow else "="
+        marker += "" if a.fraction == 1 else f"%{_percent(a.fraction)}%"
         text = _write_text(a.text, a.text_format, q.stem_format)
         rows.append(
             f"\t{marker}{text}{_write_feedback(a.feedback, a.feedback_format, q.stem_format)}\n"

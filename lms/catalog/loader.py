@@ -475,6 +475,8 @@ class _CourseLoader:
             if parsed is None:
                 continue
             number, slug = parsed
+            if slug in ("pretest", "posttest"):
+                self.problems.add(path, 1, f"'{slug}' is reserved: give the module another name")
             if number in numbers:
                 self.problems.add(path, 1, f"two module folders have the number {number}")
             if slug in slugs:

@@ -34,6 +34,9 @@ def check(file: Path, as_json: bool) -> None:
     else:
         for q in result.questions:
             click.echo(f"{q.line:>5}  {q.type:<11}  {q.id}  {q.title}")
+            if q.type == gift.ESSAY:
+                # Valid GIFT, but a course quiz refuses it: say so before the import does.
+                click.echo(f"{'':>5}  note: {gift.ESSAY_NOT_GRADABLE}")
         count = len(result.questions)
         click.echo(f"{file}: {count} question{'' if count == 1 else 's'}, no errors")
     if result.errors:

@@ -110,6 +110,12 @@ def render_markdown(text: str, *, image_url: Callable[[str], str | None] | None 
                     child.map = token.map
     body = _MD.renderer.render(tokens, _MD.options, env)
     problems = list(env["problems"])
+    for token in tokens:
+        if token.type == "heading_open" and token.tag == "h1":
+            line = token.map[0] + 1 if token.map else 1
+            problems.append(
+                (line, "use '##' for headings: the page's title is its only '#' heading")
+            )
     for number, line in enumerate(text.splitlines(), start=1):
         match = _CONTAINER_LINE.match(line)
         if match and match.group(1) not in CALLOUTS:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask_login import current_user
 from sqlalchemy import text
 
 from lms.extensions import db
@@ -10,6 +11,8 @@ bp = Blueprint("site", __name__)
 
 @bp.get("/")
 def home():
+    if current_user.is_authenticated:
+        return redirect(url_for("learning.dashboard"))
     return render_template("site/home.html")
 
 

@@ -55,19 +55,19 @@ def test_administrator_sees_every_user(client, make_user, login):
 def test_users_link_is_hidden_from_other_roles(client, make_user, login, role):
     login(make_user(role))
 
-    for path in ("/", "/account", "/support"):
+    for path in ("/dashboard", "/account", "/support"):
         assert not _nav_has_users_link(page_text(client.get(path)))
 
 
 def test_users_link_is_shown_to_administrators(client, make_user, login):
     login(make_user("administrator"))
 
-    for path in ("/", "/account", "/support"):
+    for path in ("/dashboard", "/account", "/support"):
         assert _nav_has_users_link(page_text(client.get(path)))
 
 
 def test_users_link_is_hidden_from_signed_out_visitors(client):
-    assert not _nav_has_users_link(page_text(client.get("/")))
+    assert not _nav_has_users_link(page_text(client.get("/", follow_redirects=True)))
 
 
 def test_a_long_list_is_split_into_pages(client, make_user, login):

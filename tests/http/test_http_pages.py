@@ -33,7 +33,7 @@ def test_public_pages_show_the_hotline(client, path):
 
 
 def test_home_invites_visitors_to_sign_in(client):
-    assert 'href="/login"' in page_text(client.get("/"))
+    assert 'href="/login"' in page_text(client.get("/", follow_redirects=True))
 
 
 def test_support_names_the_course_team_contact_when_configured(app, client):
@@ -100,7 +100,7 @@ def every_page(app, client, make_user, login, submit, setup_link):
             response.close()
             pages.append((name, page_text(response)))
 
-        add("home, signed out", client.get("/"))
+        add("home, signed out", client.get("/", follow_redirects=True))
         add("support", client.get("/support"))
         add("sign in", client.get("/login"))
         add("sign in, errors", submit("/login", {"email": "bad", "password": ""}))
@@ -120,7 +120,7 @@ def every_page(app, client, make_user, login, submit, setup_link):
         add("reset password, errors", submit(f"/reset-password/{token}", {"password": "x"}))
 
         login(admin)
-        add("home, signed in", client.get("/"))
+        add("dashboard", client.get("/", follow_redirects=True))
         add("account", client.get("/account"))
         add(
             "account, errors",

@@ -73,7 +73,7 @@ def test_a_successful_sign_in_starts_the_count_again(app, client, make_user, att
     for _ in range(limit - 1):
         attempt(user.email, WRONG)
     assert attempt(user.email, user.password).status_code == 302
-    submit("/", {}, action="/logout")
+    submit("/dashboard", {}, action="/logout")
 
     for _ in range(limit - 1):
         attempt(user.email, WRONG)

@@ -47,6 +47,13 @@ def test_unknown_callouts_are_reported_with_their_line():
     ]
 
 
+def test_a_level_one_heading_is_reported():
+    rendered = render_markdown("Intro.\n\n# Title\n")
+    assert rendered.problems == [
+        (3, "use '##' for headings: the page's title is its only '#' heading")
+    ]
+
+
 def test_tables_and_footnotes():
     html = render_markdown("| a | b |\n| - | - |\n| 1 | 2 |\n\nText.[^1]\n\n[^1]: A source.\n").html
     assert "<table>" in html

@@ -1,0 +1,1 @@
+"""Learning: enrolments, progress keyed by slugs, quiz attempts, evaluation, completion."""

@@ -1,0 +1,577 @@
+"""The learner's journey as plain functions: enrol, read, answer, evaluate, complete.
+
+Functions take explicit arguments (no request, no current_user), add and change
+rows in the session, and leave the commit to the caller; the two that must be
+right under concurrent requests (submitting an attempt, completing a course)
+use a conditional UPDATE whose row count says who won.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from lms.catalog import gift
+from lms.catalog.models import Course, CourseVersion, Module, Question, Quiz
+from lms.extensions import db
+from lms.learning.models import Enrollment, EvaluationResponse, LessonProgress, QuizAttempt
+from lms.learning.signals import course_completed
+
+LIKERT = {
+    1: "Strongly disagree",
+    2: "Disagree",
+    3: "Neither agree nor disagree",
+    4: "Agree",
+    5: "Strongly agree",
+}
+TEXT_ANSWER_MAX = 4000
+SHORT_ANSWER_MAX = 500
+
+
+class LearningError(ValueError):
+    """A request the rules refuse; the message is shown to the learner."""
+
+
+# -- reading content ----------------------------------------------------------------
+
+
+def published_courses() -> list[tuple[Course, CourseVersion]]:
+    rows = db.session.execute(
+        select(Course, CourseVersion)
+        .join(CourseVersion, Course.current_version_id == CourseVersion.id)
+        .order_by(CourseVersion.title)
+    )
+    return [tuple(r) for r in rows]
+
+
+def course_by_slug(slug: str) -> Course | None:
+    return db.session.execute(select(Course).where(Course.slug == slug)).scalar_one_or_none()
+
+
+def version_with_content(version_id: int) -> CourseVersion:
+    """A version with its modules, lessons and quizzes loaded in a fixed number of queries."""
+    return db.session.execute(
+        select(CourseVersion)
+        .where(CourseVersion.id == version_id)
+        .options(
+            selectinload(CourseVersion.modules).selectinload(Module.lessons),
+            selectinload(CourseVersion.quizzes),
+        )
+    ).scalar_one()
+
+
+def quiz_questions(quiz: Quiz) -> list[Question]:
+    return list(
+        db.session.execute(
+            select(Question).where(Question.quiz_id == quiz.id).order_by(Question.position)
+        ).scalars()
+    )
+
+
+def quiz_in_version(version_id: int, key: str) -> Quiz | None:
+    return db.session.execute(
+        select(Quiz).where(Quiz.version_id == version_id, Quiz.key == key)
+    ).scalar_one_or_none()
+
+
+def quiz_of_attempt(attempt) -> Quiz | None:
+    """The quiz as it was in the version the attempt was started on."""
+    return quiz_in_version(attempt.version_id, attempt.quiz_key)
+
+
+def attempts_of(enrollment, quiz_key: str) -> list:
+    return list(
+        db.session.execute(
+            select(QuizAttempt)
+            .where(QuizAttempt.enrollment_id == enrollment.id, QuizAttempt.quiz_key == quiz_key)
+            .order_by(QuizAttempt.number)
+        ).scalars()
+    )
+
+
+# -- enrolment ----------------------------------------------------------------
+
+
+def enrollment_for(user, course: Course) -> Enrollment | None:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.execute(
+        select(Enrollment).where(Enrollment.user_id == user.id, Enrollment.course_id == course.id)
+    ).scalar_one_or_none()
+
+
+def enrol(user, course: Course, *, source: str = "self", now: datetime) -> Enrollment:
+    """Enrol ``user`` once; enrolling again returns the existing enrolment."""
+    existing = enrollment_for(user, course)
+    if existing is not None:
+        return existing
+    enrollment = Enrollment(user_id=user.id, course_id=course.id, source=source, enrolled_at=now)
+    try:
+        with db.session.begin_nested():
+            db.session.add(enrollment)
+    except IntegrityError:  # a concurrent request enrolled first
+        return enrollment_for(user, course)
+    return enrollment
+
+
+def enrollments_of(user) -> list[tuple[Enrollment, Course, CourseVersion]]:
+    rows = db.session.execute(
+        select(Enrollment, Course, CourseVersion)
+        .join(Course, Enrollment.course_id == Course.id)
+        .join(CourseVersion, Course.current_version_id == CourseVersion.id)
+        .where(Enrollment.user_id == user.id)
+        .order_by(Enrollment.completed_at.is_not(None), Enrollment.enrolled_at.desc())
+    )
+    return [tuple(r) for r in rows]
+
+
+# -- progress ----------------------------------------------------------------
+
+
+@dataclass
+class QuizState:
+    quiz: Quiz
+    attempts: int = 0
+    attempts_submitted: int = 0
+    best: float | None = None
+    passed: bool = False
+    open_attempt_id: int | None = None
+
+    @property
+    def attempts_left(self) -> int | None:
+        if not self.quiz.max_attempts:
+            return None
+        return max(0, self.quiz.max_attempts - self.attempts)
+
+    @property
+    def best_percent(self) -> int | None:
+        return None if self.best is None else round(self.best * 100)
+
+
+@dataclass
+class Step:
+    kind: str  # "lesson", "quiz", "pretest", "posttest", "evaluation"
+    module_slug: str = ""
+    lesson_slug: str = ""
+    title: str = ""
+    done: bool = False
+
+
+@dataclass
+class Progress:
+    """Where a learner stands in a course version, computed from slug-keyed records."""
+
+    version: CourseVersion
+    enrollment: Enrollment | None
+    completed_lessons: set[tuple[str, str]] = field(default_factory=set)
+    quizzes: dict[str, QuizState] = field(default_factory=dict)
+    evaluation_submitted: bool = False
+    steps: list[Step] = field(default_factory=list)
+
+    @property
+    def done_steps(self) -> int:
+        return sum(1 for s in self.steps if s.done)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done_steps / len(self.steps)) if self.steps else 0
+
+    @property
+    def next_step(self) -> Step | None:
+        return next((s for s in self.steps if not s.done), None)
+
+    def lesson_done(self, module_slug: str, lesson_slug: str) -> bool:
+        return (module_slug, lesson_slug) in self.completed_lessons
+
+    def module_state(self, module: Module) -> str:
+        lessons = [self.lesson_done(module.slug, x.slug) for x in module.lessons]
+        quiz = self.quizzes.get(f"module:{module.slug}")
+        parts = lessons + ([quiz.passed] if quiz and quiz.quiz.graded else [])
+        if parts and all(parts):
+            return "complete"
+        if any(parts) or (quiz and quiz.attempts):
+            return "in progress"
+        return "not started"
+
+    def rules(self) -> dict[str, bool]:
+        """Each completion rule of the version, and whether it holds."""
+        version = self.version
+        lessons = [(m.slug, x.slug) for m in version.modules for x in m.lessons]
+        graded = [q for q in self.quizzes.values() if q.quiz.kind == "module" and q.quiz.graded]
+        posttest = self.quizzes.get("posttest")
+        holds = {
+            "lessons": all(key in self.completed_lessons for key in lessons),
+            "quizzes": all(q.passed for q in graded),
+            "posttest": posttest is not None and posttest.attempts_submitted > 0,
+            "evaluation": self.evaluation_submitted,
+        }
+        return {rule: holds[rule] for rule in version.completion_rules}
+
+    @property
+    def complete(self) -> bool:
+        return all(self.rules().values())
+
+    def knowledge_gain(self) -> tuple[int, int, int] | None:
+        """(pre-test %, post-test %, gain in points) once both were submitted."""
+        pre, post = self.quizzes.get("pretest"), self.quizzes.get("posttest")
+        if pre is None or post is None or pre.best is None or post.best is None:
+            return None
+        return pre.best_percent, post.best_percent, post.best_percent - pre.best_percent
+
+
+def progress_for(enrollment: Enrollment | None, version: CourseVersion) -> Progress:
+    """Progress in ``version`` (loaded with version_with_content), in three queries."""
+    progress = Progress(version=version, enrollment=enrollment)
+    attempts: list[QuizAttempt] = []
+    if enrollment is not None:
+        progress.completed_lessons = {
+            (m, x)
+            for m, x in db.session.execute(
+                select(LessonProgress.module_slug, LessonProgress.lesson_slug).where(
+                    LessonProgress.enrollment_id == enrollment.id
+                )
+            )
+        }
+        attempts = list(
+            db.session.execute(
+                select(QuizAttempt).where(QuizAttempt.enrollment_id == enrollment.id)
+            ).scalars()
+        )
+        progress.evaluation_submitted = (
+            db.session.execute(
+                select(EvaluationResponse.id).where(
+                    EvaluationResponse.enrollment_id == enrollment.id
+                )
+            ).first()
+            is not None
+        )
+    for quiz in version.quizzes:
+        state = QuizState(quiz=quiz)
+        for attempt in attempts:
+            if attempt.quiz_key != quiz.key:
+                continue
+            state.attempts += 1
+            if attempt.submitted_at is None:
+                state.open_attempt_id = attempt.id
+                continue
+            state.attempts_submitted += 1
+            if state.best is None or attempt.score > state.best:
+                state.best = attempt.score
+            state.passed = state.passed or bool(attempt.passed)
+        progress.quizzes[quiz.key] = state
+    progress.steps = steps_of(progress)
+    return progress
+
+
+def steps_of(progress: Progress) -> list[Step]:
+    """The course's steps in order, each marked done or not."""
+    version, steps = progress.version, []
+    for module in version.modules:
+        for lesson in module.lessons:
+            steps.append(
+                Step(
+                    "lesson",
+                    module.slug,
+                    lesson.slug,
+                    lesson.title,
+                    progress.lesson_done(module.slug, lesson.slug),
+                )
+            )
+        quiz = progress.quizzes.get(f"module:{module.slug}")
+        if quiz is not None and quiz.quiz.graded:
+            steps.append(Step("quiz", module.slug, "", quiz.quiz.title, quiz.passed))
+    if "posttest" in progress.quizzes and "posttest" in version.completion_rules:
+        taken = progress.quizzes["posttest"].attempts_submitted > 0
+        steps.append(Step("posttest", title="Post-test", done=taken))
+    if version.evaluation and "evaluation" in version.completion_rules:
+        done = progress.evaluation_submitted
+        steps.append(Step("evaluation", title="Course evaluation", done=done))
+    return steps
+
+
+# -- lessons ----------------------------------------------------------------
+
+
+def record_visit(enrollment: Enrollment, module_slug: str, lesson_slug: str, now: datetime):
+    enrollment.last_lesson = f"{module_slug}/{lesson_slug}"
+    enrollment.last_activity_at = now
+
+
+def mark_lesson_complete(enrollment: Enrollment, module_slug: str, lesson_slug: str, now):
+    """Idempotent: marking a lesson twice keeps the first time."""
+    exists = db.session.execute(
+        select(LessonProgress.id).where(
+            LessonProgress.enrollment_id == enrollment.id,
+            LessonProgress.module_slug == module_slug,
+            LessonProgress.lesson_slug == lesson_slug,
+        )
+    ).first()
+    if exists is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(
+                    LessonProgress(
+                        enrollment_id=enrollment.id,
+                        module_slug=module_slug,
+                        lesson_slug=lesson_slug,
+                        completed_at=now,
+                    )
+                )
+        except IntegrityError:
+            pass  # the same lesson marked from another tab at the same moment
+    enrollment.last_activity_at = now
+
+
+# -- quizzes ----------------------------------------------------------------
+
+
+def start_attempt(
+    enrollment: Enrollment, quiz: Quiz, questions: list[Question], state: QuizState, now, rng=None
+) -> QuizAttempt:
+    """The open attempt if there is one, else a new one within the attempt limit."""
+    if state.open_attempt_id is not None:
+        return db.session.get(QuizAttempt, state.open_attempt_id)
+    if state.attempts_left == 0:
+        raise LearningError(
+            f"You have used all {quiz.max_attempts} attempts at this quiz. Your best score counts."
+        )
+    rng = rng or random.SystemRandom()
+    order = [q.slug for q in questions]
+    if quiz.shuffle_questions:
+        rng.shuffle(order)
+    answer_orders = {}
+    for question in questions:
+        count = len(question.data.get("answers") or question.data.get("pairs") or [])
+        indexes = list(range(count))
+        if quiz.shuffle_answers and question.type in ("multichoice", "match"):
+            rng.shuffle(indexes)
+        answer_orders[question.slug] = indexes
+    number = (
+        db.session.execute(
+            select(func.coalesce(func.max(QuizAttempt.number), 0)).where(
+                QuizAttempt.enrollment_id == enrollment.id, QuizAttempt.quiz_key == quiz.key
+            )
+        ).scalar_one()
+        + 1
+    )
+    attempt = QuizAttempt(
+        enrollment_id=enrollment.id,
+        quiz_key=quiz.key,
+        number=number,
+        version_id=quiz.version_id,
+        started_at=now,
+        question_order=order,
+        answer_orders=answer_orders,
+        responses={},
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+    except IntegrityError:  # two tabs started at once: use the one that won
+        attempt = db.session.execute(
+            select(QuizAttempt).where(
+                QuizAttempt.enrollment_id == enrollment.id,
+                QuizAttempt.quiz_key == quiz.key,
+                QuizAttempt.number == number,
+            )
+        ).scalar_one()
+    enrollment.last_activity_at = now
+    return attempt
+
+
+def read_responses(
+    attempt: QuizAttempt, questions: dict[str, Question], form: dict[str, list[str]]
+) -> dict:
+    """The responses in a submitted form, checked against the attempt.
+
+    ``form`` maps field names to their values (a MultiDict's ``to_dict(flat=False)``).
+    Raises LearningError for anything the attempt's own form could not have sent.
+    """
+    allowed_extra = {"csrf_token", "action"}
+    responses: dict = {}
+    for name in form:
+        if name in allowed_extra:
+            continue
+        prefix, _, rest = name.partition("-")
+        slug = rest.split("--", 1)[0]
+        if prefix != "q" or slug not in questions or slug not in attempt.question_order:
+            raise LearningError(
+                "The answers sent do not match this quiz. Reload the page and try again; "
+                "your saved answers are kept."
+            )
+    for slug in attempt.question_order:
+        question = questions.get(slug)
+        if question is None:
+            continue
+        value = _response_from_form(question, attempt.answer_orders.get(slug, []), form, slug)
+        if value is not None:
+            responses[slug] = value
+    return responses
+
+
+def _response_from_form(question: Question, order: list[int], form, slug: str):
+    name = f"q-{slug}"
+    values = form.get(name, [])
+    kind = question.type
+    wrong = LearningError(
+        f"An answer to “{question.data.get('title') or slug}” was not one of its choices."
+    )
+    if kind == "multichoice":
+        try:
+            picked = [int(v) for v in values]
+        except ValueError:
+            raise wrong from None
+        if any(p not in order for p in picked):
+            raise wrong
+        if question.data.get("single", True):
+            if len(picked) > 1:
+                raise wrong
+            return picked[0] if picked else None
+        return sorted(set(picked)) or None
+    if kind == "truefalse":
+        if not values:
+            return None
+        if values not in (["true"], ["false"]):
+            raise wrong
+        return values[0] == "true"
+    if kind in ("shortanswer", "numerical"):
+        if len(values) > 1:
+            raise wrong
+        text = (values[0] if values else "").strip()
+        if len(text) > SHORT_ANSWER_MAX:
+            raise LearningError(f"An answer has at most {SHORT_ANSWER_MAX} characters.")
+        return text or None
+    if kind == "match":
+        pairs = question.data.get("pairs", [])
+        choices = {p["answer"] for p in pairs}
+        chosen = {}
+        for index, pair in enumerate(pairs):
+            if not pair["question"]:
+                continue
+            field_values = form.get(f"{name}--{index}", [])
+            if len(field_values) > 1 or (field_values and field_values[0] not in choices | {""}):
+                raise wrong
+            if field_values and field_values[0]:
+                chosen[str(index)] = field_values[0]
+        return chosen or None
+    return None
+
+
+def save_responses(attempt: QuizAttempt, responses: dict, now) -> None:
+    if attempt.submitted_at is not None:
+        raise LearningError("This attempt has already been submitted; its result is below.")
+    attempt.responses = responses
+
+
+def _gift_question(question: Question) -> gift.Question:
+    return gift.parse(question.source).questions[0]
+
+
+def _grade_one(question: Question, response) -> tuple[float, list[str]]:
+    if response is None:
+        return 0.0, []
+    parsed = _gift_question(question)
+    if question.type == "match":
+        response = {int(k): v for k, v in response.items()}
+    elif question.type == "multichoice" and not parsed.single:
+        response = set(response)
+    try:
+        grade = gift.grade(parsed, response)
+    except gift.ResponseError:
+        return 0.0, []
+    return grade.score, list(grade.feedback)
+
+
+def submit_attempt(attempt: QuizAttempt, quiz: Quiz, questions: dict[str, Question], now) -> bool:
+    """Grade and close the attempt. True if this call submitted it; False if it
+    already was (a second submit, a back-button resubmit, another tab)."""
+    results, total, counted = {}, 0.0, 0
+    for slug in attempt.question_order:
+        question = questions.get(slug)
+        if question is None or question.type == "description":
+            continue
+        score, feedback = _grade_one(question, attempt.responses.get(slug))
+        results[slug] = {"score": score, "feedback": feedback}
+        total += score
+        counted += 1
+    score = total / counted if counted else 0.0
+    passed = score * 100 >= quiz.pass_mark - 1e-9
+    won = db.session.execute(
+        update(QuizAttempt)
+        .where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
+        .values(submitted_at=now, score=score, passed=passed, results=results)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(attempt)
+    return won == 1
+
+
+# -- evaluation ----------------------------------------------------------------
+
+
+def read_evaluation(version: CourseVersion, form: dict[str, list[str]]) -> tuple[dict, dict]:
+    """(answers, errors by item id) from the evaluation form."""
+    answers, errors = {}, {}
+    for item in version.evaluation:
+        values = form.get(f"e-{item['id']}", [])
+        value = values[0].strip() if len(values) == 1 else ""
+        if len(values) > 1:
+            errors[item["id"]] = "Choose one answer."
+            continue
+        if item["kind"] == "likert":
+            if value and (not value.isdigit() or int(value) not in LIKERT):
+                errors[item["id"]] = "Choose one of the five answers."
+            elif value:
+                answers[item["id"]] = int(value)
+        elif len(value) > TEXT_ANSWER_MAX:
+            errors[item["id"]] = f"Use at most {TEXT_ANSWER_MAX} characters."
+        elif value:
+            answers[item["id"]] = value
+        if item.get("required", True) and item["id"] not in answers and item["id"] not in errors:
+            errors[item["id"]] = "Please answer this question."
+    return answers, errors
+
+
+def submit_evaluation(enrollment: Enrollment, version: CourseVersion, answers: dict, now):
+    """Once per enrolment; a second submission is refused."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(
+                EvaluationResponse(
+                    enrollment_id=enrollment.id,
+                    version_id=version.id,
+                    submitted_at=now,
+                    answers=answers,
+                )
+            )
+    except IntegrityError:
+        raise LearningError("You have already submitted the evaluation. Thank you.") from None
+
+
+# -- completion ----------------------------------------------------------------
+
+
+def complete_if_done(enrollment: Enrollment, progress: Progress, now) -> bool:
+    """Mark the enrolment complete when every rule holds; exactly once.
+
+    The conditional UPDATE lets only one of several concurrent requests win;
+    that one sends ``course_completed`` (certificates listen to it).
+    """
+    if enrollment.completed_at is not None or not progress.complete:
+        return False
+    won = db.session.execute(
+        update(Enrollment)
+        .where(Enrollment.id == enrollment.id, Enrollment.completed_at.is_(None))
+        .values(completed_at=now, completed_version_id=progress.version.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(enrollment)
+    if won == 1:
+        course_completed.send(enrollment, version=progress.version)
+        return True
+    return False

@@ -1,0 +1,292 @@
+"""The learner's pages: catalogue, dashboard, course outline, lessons, quizzes, evaluation.
+
+Every handler: load (or 404), check permission, validate, call a service,
+commit once, then redirect (post/redirect/get) or render.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from lms import permissions
+from lms.extensions import db, utcnow
+from lms.learning import services
+from lms.learning.models import QuizAttempt
+
+bp = Blueprint("learning", __name__)
+
+CALM = "You can come back to this at any time."
+
+
+def _course(slug: str):
+    """The course and its current version with content, or 404."""
+    course = services.course_by_slug(slug)
+    permissions.require(permissions.can_see_course(current_user, course))
+    return course, services.version_with_content(course.current_version_id)
+
+
+def _studying(slug: str):
+    """Course, version, enrolment and progress of the signed-in learner, or 404."""
+    course, version = _course(slug)
+    enrollment = services.enrollment_for(current_user, course)
+    permissions.require(permissions.can_study(current_user, enrollment))
+    return course, version, enrollment, services.progress_for(enrollment, version)
+
+
+def _module_and_lesson(version, module_slug: str, lesson_slug: str):
+    for module in version.modules:
+        if module.slug == module_slug:
+            for lesson in module.lessons:
+                if lesson.slug == lesson_slug:
+                    return module, lesson
+    abort(404)
+
+
+def _quiz_key(quiz_slug: str) -> str:
+    return quiz_slug if quiz_slug in ("pretest", "posttest") else f"module:{quiz_slug}"
+
+
+def step_url(course_slug: str, step) -> str:
+    if step is None:
+        return url_for("learning.course", slug=course_slug)
+    if step.kind == "lesson":
+        return url_for(
+            "learning.lesson", slug=course_slug, module=step.module_slug, lesson=step.lesson_slug
+        )
+    if step.kind == "evaluation":
+        return url_for("learning.evaluation", slug=course_slug)
+    quiz = step.module_slug if step.kind == "quiz" else step.kind
+    return url_for("learning.quiz", slug=course_slug, quiz=quiz)
+
+
+def _complete_if_done(enrollment, progress) -> None:
+    if services.complete_if_done(enrollment, progress, utcnow()):
+        flash("You have completed this course. Well done.", "success")
+
+
+@bp.app_context_processor
+def _helpers():
+    return {"step_url": step_url, "likert": services.LIKERT}
+
+
+# -- catalogue and dashboard ---------------------------------------------------------
+
+
+@bp.get("/courses")
+def catalog():
+    return render_template("learning/catalog.html", courses=services.published_courses())
+
+
+@bp.get("/dashboard")
+@login_required
+def dashboard():
+    rows = []
+    for enrollment, course, version in services.enrollments_of(current_user):
+        content = services.version_with_content(version.id)
+        rows.append((enrollment, course, services.progress_for(enrollment, content)))
+    return render_template("learning/dashboard.html", rows=rows)
+
+
+@bp.get("/courses/<slug>")
+def course(slug: str):
+    course, version = _course(slug)
+    enrollment = services.enrollment_for(current_user, course)
+    progress = services.progress_for(enrollment, version)
+    return render_template(
+        "learning/course.html",
+        course=course,
+        version=version,
+        enrollment=enrollment,
+        progress=progress,
+        may_enrol=permissions.can_enrol(current_user, course, version),
+    )
+
+
+@bp.post("/courses/<slug>/enrol")
+@login_required
+def enrol(slug: str):
+    course, version = _course(slug)
+    permissions.require(permissions.can_enrol(current_user, course, version))
+    services.enrol(current_user, course, now=utcnow())
+    db.session.commit()
+    flash(f"You are enrolled in {version.title}.", "success")
+    return redirect(url_for("learning.course", slug=slug))
+
+
+@bp.get("/courses/<slug>/continue")
+@login_required
+def resume(slug: str):
+    """The exact next step: the last lesson opened if unfinished, else the first open step."""
+    course, version, enrollment, progress = _studying(slug)
+    if enrollment.last_lesson:
+        module_slug, _, lesson_slug = enrollment.last_lesson.partition("/")
+        exists = any(
+            m.slug == module_slug and any(x.slug == lesson_slug for x in m.lessons)
+            for m in version.modules
+        )
+        if exists and not progress.lesson_done(module_slug, lesson_slug):
+            return redirect(
+                url_for("learning.lesson", slug=slug, module=module_slug, lesson=lesson_slug)
+            )
+    return redirect(step_url(slug, progress.next_step))
+
+
+# -- lessons ------------------------------------------------------------------------------
+
+
+@bp.get("/courses/<slug>/lessons/<module>/<lesson>")
+@login_required
+def lesson(slug: str, module: str, lesson: str):
+    course, version, enrollment, progress = _studying(slug)
+    module_row, lesson_row = _module_and_lesson(version, module, lesson)
+    if lesson_row.content_note and request.args.get("note") != "seen":
+        return render_template(
+            "learning/content_note.html", course=course, module=module_row, lesson=lesson_row
+        )
+    services.record_visit(enrollment, module, lesson, utcnow())
+    db.session.commit()
+    flat = [(m, x) for m in version.modules for x in m.lessons]
+    index = next(i for i, (m, x) in enumerate(flat) if x.id == lesson_row.id)
+    return render_template(
+        "learning/lesson.html",
+        course=course,
+        version=version,
+        module=module_row,
+        lesson=lesson_row,
+        progress=progress,
+        previous=flat[index - 1] if index > 0 else None,
+        following=flat[index + 1] if index + 1 < len(flat) else None,
+    )
+
+
+@bp.post("/courses/<slug>/lessons/<module>/<lesson>/complete")
+@login_required
+def complete_lesson(slug: str, module: str, lesson: str):
+    course, version, enrollment, progress = _studying(slug)
+    _module_and_lesson(version, module, lesson)
+    services.mark_lesson_complete(enrollment, module, lesson, utcnow())
+    progress.completed_lessons.add((module, lesson))
+    progress.steps = services.steps_of(progress)
+    _complete_if_done(enrollment, progress)
+    db.session.commit()
+    return redirect(step_url(slug, progress.next_step))
+
+
+# -- quizzes ------------------------------------------------------------------------------
+
+
+@bp.get("/courses/<slug>/quizzes/<quiz>")
+@login_required
+def quiz(slug: str, quiz: str):
+    course, version, enrollment, progress = _studying(slug)
+    state = progress.quizzes.get(_quiz_key(quiz)) or abort(404)
+    attempts = services.attempts_of(enrollment, state.quiz.key)
+    return render_template(
+        "learning/quiz.html",
+        course=course,
+        version=version,
+        state=state,
+        attempts=attempts,
+        progress=progress,
+        quiz_slug=quiz,
+    )
+
+
+@bp.post("/courses/<slug>/quizzes/<quiz>/start")
+@login_required
+def start_quiz(slug: str, quiz: str):
+    course, version, enrollment, progress = _studying(slug)
+    state = progress.quizzes.get(_quiz_key(quiz)) or abort(404)
+    try:
+        attempt = services.start_attempt(
+            enrollment, state.quiz, services.quiz_questions(state.quiz), state, utcnow()
+        )
+    except services.LearningError as error:
+        flash(str(error), "error")
+        return redirect(url_for("learning.quiz", slug=slug, quiz=quiz))
+    db.session.commit()
+    return redirect(url_for("learning.attempt", slug=slug, attempt_id=attempt.id))
+
+
+@bp.route("/courses/<slug>/attempts/<int:attempt_id>", methods=["GET", "POST"])
+@login_required
+def attempt(slug: str, attempt_id: int):
+    course, version, enrollment, progress = _studying(slug)
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    permissions.require(permissions.can_see_attempt(current_user, enrollment, attempt))
+    quiz = services.quiz_of_attempt(attempt) or abort(404)
+    questions = {q.slug: q for q in services.quiz_questions(quiz)}
+    status, error = 200, None
+    if request.method == "POST":
+        if attempt.submitted_at is not None:
+            flash("This attempt was already submitted; here is its result.", "info")
+            return redirect(url_for("learning.attempt", slug=slug, attempt_id=attempt.id))
+        try:
+            responses = services.read_responses(
+                attempt, questions, request.form.to_dict(flat=False)
+            )
+            services.save_responses(attempt, responses, utcnow())
+        except services.LearningError as problem:
+            db.session.rollback()
+            error, status = str(problem), 400
+        else:
+            if request.form.get("action") == "submit":
+                if services.submit_attempt(attempt, quiz, questions, utcnow()):
+                    progress = services.progress_for(enrollment, version)
+                    _complete_if_done(enrollment, progress)
+            else:
+                flash(f"Your answers are saved. {CALM}", "success")
+            db.session.commit()
+            return redirect(url_for("learning.attempt", slug=slug, attempt_id=attempt.id))
+    template = "learning/attempt.html" if attempt.submitted_at is None else "learning/review.html"
+    return (
+        render_template(
+            template,
+            course=course,
+            version=version,
+            quiz=quiz,
+            attempt=attempt,
+            questions=questions,
+            progress=progress,
+            error=error,
+        ),
+        status,
+    )
+
+
+# -- evaluation ---------------------------------------------------------------------------
+
+
+@bp.route("/courses/<slug>/evaluation", methods=["GET", "POST"])
+@login_required
+def evaluation(slug: str):
+    course, version, enrollment, progress = _studying(slug)
+    if not version.evaluation:
+        abort(404)
+    answers, errors, status = {}, {}, 200
+    if request.method == "POST" and not progress.evaluation_submitted:
+        answers, errors = services.read_evaluation(version, request.form.to_dict(flat=False))
+        if not errors:
+            try:
+                services.submit_evaluation(enrollment, version, answers, utcnow())
+            except services.LearningError as problem:
+                flash(str(problem), "info")
+                return redirect(url_for("learning.course", slug=slug))
+            progress.evaluation_submitted = True
+            _complete_if_done(enrollment, progress)
+            db.session.commit()
+            flash("Thank you: your evaluation is submitted.", "success")
+            return redirect(url_for("learning.course", slug=slug))
+        status = 422
+    return (
+        render_template(
+            "learning/evaluation.html",
+            course=course,
+            version=version,
+            progress=progress,
+            answers=answers,
+            errors=errors,
+        ),
+        status,
+    )
