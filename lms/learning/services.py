@@ -53,16 +53,21 @@ def course_by_slug(slug: str) -> Course | None:
     return db.session.execute(select(Course).where(Course.slug == slug)).scalar_one_or_none()
 
 
-def version_with_content(version_id: int) -> CourseVersion:
-    """A version with its modules, lessons and quizzes loaded in a fixed number of queries."""
-    return db.session.execute(
+def versions_with_content(version_ids) -> dict[int, CourseVersion]:
+    """Versions with their modules, lessons and quizzes, in four queries however many."""
+    versions = db.session.execute(
         select(CourseVersion)
-        .where(CourseVersion.id == version_id)
+        .where(CourseVersion.id.in_(list(version_ids)))
         .options(
             selectinload(CourseVersion.modules).selectinload(Module.lessons),
             selectinload(CourseVersion.quizzes),
         )
-    ).scalar_one()
+    ).scalars()
+    return {version.id: version for version in versions}
+
+
+def version_with_content(version_id: int) -> CourseVersion:
+    return versions_with_content([version_id])[version_id]
 
 
 def quiz_questions(quiz: Quiz) -> list[Question]:
@@ -226,30 +231,55 @@ class Progress:
 
 def progress_for(enrollment: Enrollment | None, version: CourseVersion) -> Progress:
     """Progress in ``version`` (loaded with version_with_content), in three queries."""
-    progress = Progress(version=version, enrollment=enrollment)
-    attempts: list[QuizAttempt] = []
-    if enrollment is not None:
-        progress.completed_lessons = {
-            (m, x)
-            for m, x in db.session.execute(
-                select(LessonProgress.module_slug, LessonProgress.lesson_slug).where(
-                    LessonProgress.enrollment_id == enrollment.id
-                )
+    if enrollment is None:
+        return _progress(None, version, set(), [], False)
+    return progress_for_many([(enrollment, version)])[enrollment.id]
+
+
+def progress_for_many(rows: list[tuple[Enrollment, CourseVersion]]) -> dict[int, Progress]:
+    """Progress of several enrolments at once, in three queries however many there are.
+
+    Each version must be loaded with its modules, lessons and quizzes
+    (``versions_with_content``).
+    """
+    ids = [enrollment.id for enrollment, _ in rows]
+    if not ids:
+        return {}
+    lessons: dict[int, set[tuple[str, str]]] = {i: set() for i in ids}
+    for enrollment_id, module_slug, lesson_slug in db.session.execute(
+        select(
+            LessonProgress.enrollment_id, LessonProgress.module_slug, LessonProgress.lesson_slug
+        ).where(LessonProgress.enrollment_id.in_(ids))
+    ):
+        lessons[enrollment_id].add((module_slug, lesson_slug))
+    attempts: dict[int, list[QuizAttempt]] = {i: [] for i in ids}
+    for attempt in db.session.execute(
+        select(QuizAttempt).where(QuizAttempt.enrollment_id.in_(ids))
+    ).scalars():
+        attempts[attempt.enrollment_id].append(attempt)
+    evaluated = set(
+        db.session.execute(
+            select(EvaluationResponse.enrollment_id).where(
+                EvaluationResponse.enrollment_id.in_(ids)
             )
-        }
-        attempts = list(
-            db.session.execute(
-                select(QuizAttempt).where(QuizAttempt.enrollment_id == enrollment.id)
-            ).scalars()
+        ).scalars()
+    )
+    return {
+        enrollment.id: _progress(
+            enrollment,
+            version,
+            lessons[enrollment.id],
+            attempts[enrollment.id],
+            enrollment.id in evaluated,
         )
-        progress.evaluation_submitted = (
-            db.session.execute(
-                select(EvaluationResponse.id).where(
-                    EvaluationResponse.enrollment_id == enrollment.id
-                )
-            ).first()
-            is not None
-        )
+        for enrollment, version in rows
+    }
+
+
+def _progress(enrollment, version, completed_lessons, attempts, evaluated) -> Progress:
+    progress = Progress(version=version, enrollment=enrollment)
+    progress.completed_lessons = completed_lessons
+    progress.evaluation_submitted = evaluated
     for quiz in version.quizzes:
         state = QuizState(quiz=quiz)
         for attempt in attempts:

@@ -81,10 +81,10 @@ def catalog():
 @bp.get("/dashboard")
 @login_required
 def dashboard():
-    rows = []
-    for enrollment, course, version in services.enrollments_of(current_user):
-        content = services.version_with_content(version.id)
-        rows.append((enrollment, course, services.progress_for(enrollment, content)))
+    enrolled = services.enrollments_of(current_user)
+    versions = services.versions_with_content({version.id for _, _, version in enrolled})
+    progress = services.progress_for_many([(e, versions[v.id]) for e, _, v in enrolled])
+    rows = [(enrollment, course, progress[enrollment.id]) for enrollment, course, _ in enrolled]
     return render_template("learning/dashboard.html", rows=rows)
 
 
