@@ -89,6 +89,16 @@ def _build() -> MarkdownIt:
             return f'<span class="missing-image">[{html.escape(alt)}]</span>'
         return f'<img src="{html.escape(url)}" alt="{html.escape(alt)}" loading="lazy">'
 
+    footnote_anchor = md.renderer.rules["footnote_anchor"]
+
+    def named_footnote_anchor(self, tokens, idx, options, env):
+        # The back-link is a lone arrow: give it a name a screen reader can say.
+        html_text = footnote_anchor(tokens, idx, options, env)
+        return html_text.replace(
+            'class="footnote-backref"', 'class="footnote-backref" aria-label="Back to the text"'
+        )
+
+    md.add_render_rule("footnote_anchor", named_footnote_anchor)
     md.add_render_rule("link_open", link_open)
     md.add_render_rule("image", image)
     return md

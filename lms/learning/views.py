@@ -146,8 +146,12 @@ def lesson(slug: str, module: str, lesson: str):
         )
     services.record_visit(enrollment, module, lesson, utcnow())
     db.session.commit()
-    flat = [(m, x) for m in version.modules for x in m.lessons]
-    index = next(i for i, (m, x) in enumerate(flat) if x.id == lesson_row.id)
+    steps = progress.steps
+    index = next(
+        i
+        for i, step in enumerate(steps)
+        if step.kind == "lesson" and (step.module_slug, step.lesson_slug) == (module, lesson)
+    )
     return render_template(
         "learning/lesson.html",
         course=course,
@@ -155,8 +159,8 @@ def lesson(slug: str, module: str, lesson: str):
         module=module_row,
         lesson=lesson_row,
         progress=progress,
-        previous=flat[index - 1] if index > 0 else None,
-        following=flat[index + 1] if index + 1 < len(flat) else None,
+        previous=steps[index - 1] if index > 0 else None,
+        following=steps[index + 1] if index + 1 < len(steps) else None,
     )
 
 
@@ -274,9 +278,9 @@ def evaluation(slug: str):
                 flash(str(problem), "info")
                 return redirect(url_for("learning.course", slug=slug))
             progress.evaluation_submitted = True
+            flash("Thank you: your evaluation is submitted.", "success")
             _complete_if_done(enrollment, progress)
             db.session.commit()
-            flash("Thank you: your evaluation is submitted.", "success")
             return redirect(url_for("learning.course", slug=slug))
         status = 422
     return (
