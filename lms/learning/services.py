@@ -196,7 +196,10 @@ class Progress:
     def module_state(self, module: Module) -> str:
         lessons = [self.lesson_done(module.slug, x.slug) for x in module.lessons]
         quiz = self.quizzes.get(f"module:{module.slug}")
-        parts = lessons + ([quiz.passed] if quiz and quiz.quiz.graded else [])
+        counts = (
+            quiz is not None and quiz.quiz.graded and "quizzes" in self.version.completion_rules
+        )
+        parts = lessons + ([quiz.passed] if counts else [])
         if parts and all(parts):
             return "complete"
         if any(parts) or (quiz and quiz.attempts):
@@ -313,7 +316,7 @@ def steps_of(progress: Progress) -> list[Step]:
                 )
             )
         quiz = progress.quizzes.get(f"module:{module.slug}")
-        if quiz is not None and quiz.quiz.graded:
+        if quiz is not None and quiz.quiz.graded and "quizzes" in version.completion_rules:
             steps.append(Step("quiz", module.slug, "", quiz.quiz.title, quiz.passed))
     if "posttest" in progress.quizzes and "posttest" in version.completion_rules:
         taken = progress.quizzes["posttest"].attempts_submitted > 0
@@ -367,9 +370,12 @@ def start_attempt(
     if state.open_attempt_id is not None:
         return db.session.get(QuizAttempt, state.open_attempt_id)
     if state.attempts_left == 0:
-        raise LearningError(
-            f"You have used all {quiz.max_attempts} attempts at this quiz. Your best score counts."
+        used = (
+            "You have taken this test"
+            if quiz.max_attempts == 1
+            else f"You have used all {quiz.max_attempts} attempts at this quiz"
         )
+        raise LearningError(f"{used}. Your best score counts.")
     rng = rng or random.SystemRandom()
     order = [q.slug for q in questions]
     if quiz.shuffle_questions:
@@ -493,9 +499,17 @@ def _response_from_form(question: Question, order: list[int], form, slug: str):
 
 
 def save_responses(attempt: QuizAttempt, responses: dict, now) -> None:
-    if attempt.submitted_at is not None:
+    """Keep the answers of an open attempt. Refused once it is submitted, even when
+    the submission happened in another tab a moment ago (a conditional UPDATE)."""
+    saved = db.session.execute(
+        update(QuizAttempt)
+        .where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
+        .values(responses=responses)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(attempt)
+    if saved != 1:
         raise LearningError("This attempt has already been submitted; its result is below.")
-    attempt.responses = responses
 
 
 def _gift_question(question: Question) -> gift.Question:
@@ -534,7 +548,13 @@ def submit_attempt(attempt: QuizAttempt, quiz: Quiz, questions: dict[str, Questi
     won = db.session.execute(
         update(QuizAttempt)
         .where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
-        .values(submitted_at=now, score=score, passed=passed, results=results)
+        .values(
+            submitted_at=now,
+            score=score,
+            passed=passed,
+            results=results,
+            responses=attempt.responses,
+        )
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.refresh(attempt)

@@ -60,9 +60,13 @@ def step_url(course_slug: str, step) -> str:
     return url_for("learning.quiz", slug=course_slug, quiz=quiz)
 
 
-def _complete_if_done(enrollment, progress) -> None:
+def _complete_if_done(enrollment, progress) -> bool:
+    # Also called when pages are opened: a new version may have removed the last
+    # step a learner had left, and the course is then complete without one.
     if services.complete_if_done(enrollment, progress, utcnow()):
         flash("You have completed this course. Well done.", "success")
+        return True
+    return False
 
 
 @bp.app_context_processor
@@ -85,6 +89,9 @@ def dashboard():
     versions = services.versions_with_content({version.id for _, _, version in enrolled})
     progress = services.progress_for_many([(e, versions[v.id]) for e, _, v in enrolled])
     rows = [(enrollment, course, progress[enrollment.id]) for enrollment, course, _ in enrolled]
+    newly_completed = [e for e, _, course_progress in rows if _complete_if_done(e, course_progress)]
+    if newly_completed:
+        db.session.commit()
     return render_template("learning/dashboard.html", rows=rows)
 
 
@@ -93,6 +100,8 @@ def course(slug: str):
     course, version = _course(slug)
     enrollment = services.enrollment_for(current_user, course)
     progress = services.progress_for(enrollment, version)
+    if enrollment is not None and _complete_if_done(enrollment, progress):
+        db.session.commit()
     return render_template(
         "learning/course.html",
         course=course,
@@ -119,6 +128,8 @@ def enrol(slug: str):
 def resume(slug: str):
     """The exact next step: the last lesson opened if unfinished, else the first open step."""
     course, version, enrollment, progress = _studying(slug)
+    if _complete_if_done(enrollment, progress):
+        db.session.commit()
     if enrollment.last_lesson:
         module_slug, _, lesson_slug = enrollment.last_lesson.partition("/")
         exists = any(
