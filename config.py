@@ -43,6 +43,9 @@ class Config:
     # Never taken from the request's Host header, which a client controls.
     PUBLIC_URL = "http://127.0.0.1:5000"
     SUPPORT_EMAIL = ""
+    # The Ed25519 key that signs Open Badges credentials (a PEM file); when unset,
+    # one is generated into <instance>/ob_signing_key.pem on first use.
+    OB_SIGNING_KEY_FILE = ""
     # The shipped courses: imported by `flask --app lms setup` into an empty catalog,
     # and the default folder of the `courses` commands.
     COURSES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "courses")

@@ -61,16 +61,24 @@ def _init_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_user_from_session)
 
+    # Completing a course issues its certificate, in the same transaction.
+    from lms.certificates.services import on_course_completed
+    from lms.learning.signals import course_completed
+
+    course_completed.connect(on_course_completed)
+
 
 def _register_blueprints(app: Flask) -> None:
     from lms.accounts.views import bp as accounts_bp
     from lms.catalog.views import bp as catalog_bp
+    from lms.certificates.views import bp as certificates_bp
     from lms.learning.views import bp as learning_bp
     from lms.site import register_site
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(learning_bp)
+    app.register_blueprint(certificates_bp)
     register_site(app)
 
 
@@ -78,9 +86,11 @@ def _register_commands(app: Flask) -> None:
     from lms.accounts.cli import users_cli
     from lms.catalog.cli import courses_cli
     from lms.catalog.quiz_cli import quiz_cli
+    from lms.certificates.cli import certificates_cli
     from lms.setup import setup_command
 
     app.cli.add_command(users_cli)
     app.cli.add_command(setup_command)
     app.cli.add_command(quiz_cli)
     app.cli.add_command(courses_cli)
+    app.cli.add_command(certificates_cli)

@@ -57,6 +57,18 @@ def can_see_attempt(user, enrollment, attempt) -> bool:
     )
 
 
+def can_download_certificate(user, certificate) -> bool:
+    """The PDF and the signed credential: the learner it belongs to, and administrators."""
+    return certificate is not None and (
+        is_administrator(user) or (_signed_in(user) and certificate.user_id == user.id)
+    )
+
+
+def can_manage_certificates(user) -> bool:
+    """Revoke, re-issue and download certificates in bulk."""
+    return is_administrator(user)
+
+
 def require(allowed: bool) -> None:
     """Stop the request with 404 unless ``allowed``."""
     if not allowed:
@@ -72,4 +84,6 @@ TEMPLATE_FUNCTIONS = {
     "can_see_course": can_see_course,
     "can_enrol": can_enrol,
     "can_study": can_study,
+    "can_download_certificate": can_download_certificate,
+    "can_manage_certificates": can_manage_certificates,
 }

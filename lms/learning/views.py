@@ -10,6 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from lms import permissions
+from lms.certificates import services as certificate_services
 from lms.extensions import db, utcnow
 from lms.learning import services
 from lms.learning.models import QuizAttempt
@@ -92,7 +93,12 @@ def dashboard():
     newly_completed = [e for e, _, course_progress in rows if _complete_if_done(e, course_progress)]
     if newly_completed:
         db.session.commit()
-    return render_template("learning/dashboard.html", rows=rows)
+    certificates = {
+        c.enrollment_id: c
+        for c in certificate_services.certificates_of(current_user)
+        if c.superseded_at is None
+    }
+    return render_template("learning/dashboard.html", rows=rows, certificates=certificates)
 
 
 @bp.get("/courses/<slug>")

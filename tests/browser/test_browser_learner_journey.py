@@ -264,12 +264,16 @@ def test_a_learner_goes_through_the_whole_course(page, example_course, make_user
     main_nav.get_by_role("link", name="Your learning").click()
     arrive(page, "Your learning")
     expect(page.get_by_role("heading", name="In progress")).to_have_count(0)
-    # The list that follows the heading "Completed".
-    completed = page.get_by_role("heading", name="Completed", level=2).locator(
-        "xpath=following-sibling::ul[1]"
-    )
-    expect(completed.get_by_role("link", name=COURSE)).to_be_visible()
+    completed = page.get_by_role("region", name="Completed")
+    expect(completed.get_by_role("link", name=COURSE, exact=True)).to_be_visible()
     expect(completed).to_contain_text("Completed on ")
+    # The certificate is there, to download and to show to anyone.
+    expect(completed).to_contain_text("Certificate ")
+    pdf_link = completed.get_by_role("link", name=f"download the PDF for {COURSE}")
+    expect(pdf_link).to_be_visible()
+    completed.get_by_role("link", name=f"verification page for {COURSE}").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Certificate ")
+    expect(page.get_by_text("Valid.")).to_be_visible()
 
 
 def tab_to(page, target, limit: int = 40) -> None:

@@ -1,0 +1,1 @@
+"""Certificates: issuance, PDF, public verification, revocation and Open Badges 3.0 credentials."""
