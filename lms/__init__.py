@@ -11,11 +11,19 @@ from pathlib import Path
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import BaseConverter
 
 from config import Config, config_from_environment
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+
+
+class SlugConverter(BaseConverter):
+    """A course, module, lesson or quiz slug in a URL: anything else is a 404 before
+    any database sees it (PostgreSQL refuses some characters, such as NUL)."""
+
+    regex = "[a-z0-9]+(?:-[a-z0-9]+)*"
 
 
 def create_app(config_class: type[Config] | None = None) -> Flask:
@@ -35,6 +43,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
 
+    app.url_map.converters["slug"] = SlugConverter
     _init_extensions(app)
     _register_blueprints(app)
     _register_commands(app)

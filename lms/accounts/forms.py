@@ -7,6 +7,9 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Val
 from lms.accounts.models import EMAIL_MAX, NAME_MAX, PROFESSION_MAX
 from lms.accounts.services import AccountError, normalise_email
 
+# Longer than any password the rules accept (256), short of anything costly to hash.
+PASSWORD_FIELD_MAX = 1024
+
 PROFESSIONS = [
     "Medical student",
     "Resident physician",
@@ -88,7 +91,10 @@ def _confirm_field(other: str, label: str = "Type the new password again"):
 def _current_password_field():
     return PasswordField(
         "Current password",
-        validators=[InputRequired("Enter your current password.")],
+        validators=[
+            InputRequired("Enter your current password."),
+            Length(max=PASSWORD_FIELD_MAX, message="That is longer than any password here."),
+        ],
         render_kw={"autocomplete": "current-password"},
     )
 
@@ -97,7 +103,10 @@ class LoginForm(FlaskForm):
     email = _email_field(autocomplete="username")
     password = PasswordField(
         "Password",
-        validators=[InputRequired("Enter your password.")],
+        validators=[
+            InputRequired("Enter your password."),
+            Length(max=PASSWORD_FIELD_MAX, message="That is longer than any password here."),
+        ],
         render_kw={"autocomplete": "current-password"},
     )
     remember = BooleanField("Keep me signed in on this device")

@@ -268,8 +268,8 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
 
 
 def update_profile(user: User, *, full_name: str, profession: str) -> None:
-    user.full_name = _clean_name(full_name)
-    user.profession = _clean_profession(profession)
+    name, profession = _clean_name(full_name), _clean_profession(profession)
+    user.full_name, user.profession = name, profession
 
 
 def change_email(user: User, current_password: str, new_email: str) -> None:

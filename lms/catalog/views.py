@@ -13,9 +13,11 @@ from lms.extensions import db
 bp = Blueprint("catalog", __name__)
 
 
-@bp.get("/media/<course_slug>/<int:number>/<path:path>")
+@bp.get("/media/<slug:course_slug>/<int(max=2147483647):number>/<path:path>")
 @login_required
 def media(course_slug: str, number: int, path: str):
+    if "\x00" in path or len(path) > 300:
+        abort(404)
     row = db.session.execute(
         select(Course, CourseAsset.media_type, AssetBlob.data)
         .join(CourseVersion, CourseVersion.course_id == Course.id)

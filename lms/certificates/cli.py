@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from lms.certificates import services
+from lms.certificates import documents, services
 from lms.extensions import db
 
 certificates_cli = AppGroup("certificates", help="Verify and revoke certificates.")
@@ -38,6 +38,18 @@ def verify(code):
     click.echo(f"Credit hours   {c.credit_hours:g}")
     click.echo(f"Completed      {c.completed_at:%Y-%m-%d}")
     click.echo(f"Course version {c.course_version_number}")
+
+
+@certificates_cli.command("zip")
+@click.argument("course_slug")
+@click.argument("output", type=click.Path(dir_okay=False, writable=True))
+def zip_command(course_slug, output):
+    """Write the current certificates of COURSE_SLUG as PDFs into the zip file OUTPUT."""
+    certificates = services.current_of_course(course_slug)
+    if not certificates:
+        raise click.ClickException(f"No course {course_slug!r} has certificates.")
+    documents.write_zip(output, course_slug, certificates)
+    click.echo(f"Wrote {len(certificates)} certificates of {course_slug} to {output}.")
 
 
 @certificates_cli.command("revoke")

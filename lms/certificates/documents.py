@@ -8,6 +8,7 @@ organisation, signing key); pdf.py and openbadges.py know nothing of either.
 from __future__ import annotations
 
 import os
+import zipfile
 from datetime import UTC
 
 from flask import current_app
@@ -54,9 +55,15 @@ def transcript_pdf(user, certificates: list[Certificate]) -> bytes:
             status=c.status,
         )
         for c in certificates
-        if c.superseded_at is None
     ]
     return pdf.transcript_pdf(user.full_name, rows, utcnow().date(), **_site())
+
+
+def write_zip(target, folder: str, certificates: list[Certificate]) -> None:
+    """The certificates' PDFs in a zip archive written to ``target`` (a file or buffer)."""
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for c in certificates:
+            archive.writestr(f"{folder}/certificate-{c.code}.pdf", certificate_pdf(c))
 
 
 def csv_safe(text: str) -> str:
@@ -110,7 +117,6 @@ def status_document(certificate: Certificate) -> dict:
 
 def signed_credential(certificate: Certificate) -> dict:
     key = signing_key()
-    did = openbadges.did_key(key.public_key())
     credential = openbadges.build_credential(
         credential_id=verify_url(certificate),
         issuer_id=public_url("certificates.issuer"),
@@ -129,6 +135,6 @@ def signed_credential(certificate: Certificate) -> dict:
     return openbadges.sign(
         credential,
         private_key=key,
-        verification_method=f"{did}#{did.split(':')[-1]}",
+        verification_method=openbadges.verification_method_id(key.public_key()),
         created=certificate.issued_at.astimezone(UTC).replace(microsecond=0),
     )

@@ -9,7 +9,7 @@ import re
 import secrets
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from lms import audit
@@ -123,6 +123,11 @@ def replacement_of(certificate: Certificate) -> Certificate | None:
     ).scalar_one_or_none()
 
 
+def current_certificates_of(user) -> list[Certificate]:
+    """The learner's certificates that have not been replaced by a corrected one."""
+    return [c for c in certificates_of(user) if c.superseded_at is None]
+
+
 def certificates_of(user) -> list[Certificate]:
     return list(
         db.session.execute(
@@ -204,15 +209,14 @@ def reissue(certificate: Certificate, *, actor, via: str, now=None) -> Certifica
 def search(query: str, limit: int = 100) -> list[Certificate]:
     """Certificates by code, learner name or course title, newest first."""
     statement = select(Certificate).order_by(Certificate.issued_at.desc()).limit(limit)
-    query = (query or "").strip()
+    query = (query or "").replace("\x00", "").strip()
     code = normalise_code(query)
     if code is not None:
         statement = statement.where(Certificate.code == code)
     elif query:
-        like = f"%{query.lower()}%"
         statement = statement.where(
-            func.lower(Certificate.learner_name).like(like)
-            | func.lower(Certificate.course_title).like(like)
+            Certificate.learner_name.icontains(query, autoescape=True)
+            | Certificate.course_title.icontains(query, autoescape=True)
         )
     return list(db.session.execute(statement).scalars())
 

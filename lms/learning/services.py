@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from lms.catalog import gift
 from lms.catalog.models import Course, CourseVersion, Module, Question, Quiz
+from lms.catalog.services import course_by_slug as course_by_slug  # the one look-up
 from lms.extensions import db
 from lms.learning.models import Enrollment, EvaluationResponse, LessonProgress, QuizAttempt
 from lms.learning.signals import course_completed
@@ -47,10 +48,6 @@ def published_courses() -> list[tuple[Course, CourseVersion]]:
         .order_by(CourseVersion.title)
     )
     return [tuple(r) for r in rows]
-
-
-def course_by_slug(slug: str) -> Course | None:
-    return db.session.execute(select(Course).where(Course.slug == slug)).scalar_one_or_none()
 
 
 def versions_with_content(version_ids) -> dict[int, CourseVersion]:
@@ -574,7 +571,7 @@ def read_evaluation(version: CourseVersion, form: dict[str, list[str]]) -> tuple
             errors[item["id"]] = "Choose one answer."
             continue
         if item["kind"] == "likert":
-            if value and (not value.isdigit() or int(value) not in LIKERT):
+            if value and value not in {str(k) for k in LIKERT}:
                 errors[item["id"]] = "Choose one of the five answers."
             elif value:
                 answers[item["id"]] = int(value)

@@ -94,14 +94,12 @@ def dashboard():
     if newly_completed:
         db.session.commit()
     certificates = {
-        c.enrollment_id: c
-        for c in certificate_services.certificates_of(current_user)
-        if c.superseded_at is None
+        c.enrollment_id: c for c in certificate_services.current_certificates_of(current_user)
     }
     return render_template("learning/dashboard.html", rows=rows, certificates=certificates)
 
 
-@bp.get("/courses/<slug>")
+@bp.get("/courses/<slug:slug>")
 def course(slug: str):
     course, version = _course(slug)
     enrollment = services.enrollment_for(current_user, course)
@@ -118,7 +116,7 @@ def course(slug: str):
     )
 
 
-@bp.post("/courses/<slug>/enrol")
+@bp.post("/courses/<slug:slug>/enrol")
 @login_required
 def enrol(slug: str):
     course, version = _course(slug)
@@ -129,7 +127,7 @@ def enrol(slug: str):
     return redirect(url_for("learning.course", slug=slug))
 
 
-@bp.get("/courses/<slug>/continue")
+@bp.get("/courses/<slug:slug>/continue")
 @login_required
 def resume(slug: str):
     """The exact next step: the last lesson opened if unfinished, else the first open step."""
@@ -152,7 +150,7 @@ def resume(slug: str):
 # -- lessons ------------------------------------------------------------------------------
 
 
-@bp.get("/courses/<slug>/lessons/<module>/<lesson>")
+@bp.get("/courses/<slug:slug>/lessons/<slug:module>/<slug:lesson>")
 @login_required
 def lesson(slug: str, module: str, lesson: str):
     course, version, enrollment, progress = _studying(slug)
@@ -181,7 +179,7 @@ def lesson(slug: str, module: str, lesson: str):
     )
 
 
-@bp.post("/courses/<slug>/lessons/<module>/<lesson>/complete")
+@bp.post("/courses/<slug:slug>/lessons/<slug:module>/<slug:lesson>/complete")
 @login_required
 def complete_lesson(slug: str, module: str, lesson: str):
     course, version, enrollment, progress = _studying(slug)
@@ -197,7 +195,7 @@ def complete_lesson(slug: str, module: str, lesson: str):
 # -- quizzes ------------------------------------------------------------------------------
 
 
-@bp.get("/courses/<slug>/quizzes/<quiz>")
+@bp.get("/courses/<slug:slug>/quizzes/<slug:quiz>")
 @login_required
 def quiz(slug: str, quiz: str):
     course, version, enrollment, progress = _studying(slug)
@@ -214,7 +212,7 @@ def quiz(slug: str, quiz: str):
     )
 
 
-@bp.post("/courses/<slug>/quizzes/<quiz>/start")
+@bp.post("/courses/<slug:slug>/quizzes/<slug:quiz>/start")
 @login_required
 def start_quiz(slug: str, quiz: str):
     course, version, enrollment, progress = _studying(slug)
@@ -230,7 +228,7 @@ def start_quiz(slug: str, quiz: str):
     return redirect(url_for("learning.attempt", slug=slug, attempt_id=attempt.id))
 
 
-@bp.route("/courses/<slug>/attempts/<int:attempt_id>", methods=["GET", "POST"])
+@bp.route("/courses/<slug:slug>/attempts/<int(max=2147483647):attempt_id>", methods=["GET", "POST"])
 @login_required
 def attempt(slug: str, attempt_id: int):
     course, version, enrollment, progress = _studying(slug)
@@ -279,7 +277,7 @@ def attempt(slug: str, attempt_id: int):
 # -- evaluation ---------------------------------------------------------------------------
 
 
-@bp.route("/courses/<slug>/evaluation", methods=["GET", "POST"])
+@bp.route("/courses/<slug:slug>/evaluation", methods=["GET", "POST"])
 @login_required
 def evaluation(slug: str):
     course, version, enrollment, progress = _studying(slug)
