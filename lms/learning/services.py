@@ -622,3 +622,41 @@ def complete_if_done(enrollment: Enrollment, progress: Progress, now) -> bool:
         course_completed.send(enrollment, version=progress.version)
         return True
     return False
+
+
+# -- what a learner does, each step checked for completion ------------------------
+
+
+def complete_lesson(enrollment: Enrollment, progress: Progress, module_slug, lesson_slug, now):
+    """Mark a lesson complete; True when that completed the course."""
+    mark_lesson_complete(enrollment, module_slug, lesson_slug, now)
+    progress.completed_lessons.add((module_slug, lesson_slug))
+    progress.steps = steps_of(progress)
+    return complete_if_done(enrollment, progress, now)
+
+
+def answer_attempt(
+    attempt: QuizAttempt,
+    quiz: Quiz,
+    questions: dict[str, Question],
+    form: dict[str, list[str]],
+    *,
+    submit: bool,
+    enrollment: Enrollment,
+    version: CourseVersion,
+    now,
+) -> bool:
+    """Save the form's answers and, when asked, submit them once; True when that
+    completed the course. LearningError for a form the attempt could not have sent."""
+    save_responses(attempt, read_responses(attempt, questions, form), now)
+    if submit and submit_attempt(attempt, quiz, questions, now):
+        return complete_if_done(enrollment, progress_for(enrollment, version), now)
+    return False
+
+
+def evaluate(enrollment: Enrollment, progress: Progress, answers: dict, now) -> bool:
+    """Submit the evaluation once; True when that completed the course."""
+    submit_evaluation(enrollment, progress.version, answers, now)
+    progress.evaluation_submitted = True
+    progress.steps = steps_of(progress)
+    return complete_if_done(enrollment, progress, now)

@@ -61,13 +61,16 @@ def step_url(course_slug: str, step) -> str:
     return url_for("learning.quiz", slug=course_slug, quiz=quiz)
 
 
+def _flash_completion(completed: bool) -> bool:
+    if completed:
+        flash("You have completed this course. Well done.", "success")
+    return completed
+
+
 def _complete_if_done(enrollment, progress) -> bool:
     # Also called when pages are opened: a new version may have removed the last
     # step a learner had left, and the course is then complete without one.
-    if services.complete_if_done(enrollment, progress, utcnow()):
-        flash("You have completed this course. Well done.", "success")
-        return True
-    return False
+    return _flash_completion(services.complete_if_done(enrollment, progress, utcnow()))
 
 
 @bp.app_context_processor
@@ -184,10 +187,7 @@ def lesson(slug: str, module: str, lesson: str):
 def complete_lesson(slug: str, module: str, lesson: str):
     course, version, enrollment, progress = _studying(slug)
     _module_and_lesson(version, module, lesson)
-    services.mark_lesson_complete(enrollment, module, lesson, utcnow())
-    progress.completed_lessons.add((module, lesson))
-    progress.steps = services.steps_of(progress)
-    _complete_if_done(enrollment, progress)
+    _flash_completion(services.complete_lesson(enrollment, progress, module, lesson, utcnow()))
     db.session.commit()
     return redirect(step_url(slug, progress.next_step))
 
@@ -241,21 +241,25 @@ def attempt(slug: str, attempt_id: int):
         if attempt.submitted_at is not None:
             flash("This attempt was already submitted; here is its result.", "info")
             return redirect(url_for("learning.attempt", slug=slug, attempt_id=attempt.id))
+        submit = request.form.get("action") == "submit"
         try:
-            responses = services.read_responses(
-                attempt, questions, request.form.to_dict(flat=False)
+            completed = services.answer_attempt(
+                attempt,
+                quiz,
+                questions,
+                request.form.to_dict(flat=False),
+                submit=submit,
+                enrollment=enrollment,
+                version=version,
+                now=utcnow(),
             )
-            services.save_responses(attempt, responses, utcnow())
         except services.LearningError as problem:
             db.session.rollback()
             error, status = str(problem), 400
         else:
-            if request.form.get("action") == "submit":
-                if services.submit_attempt(attempt, quiz, questions, utcnow()):
-                    progress = services.progress_for(enrollment, version)
-                    _complete_if_done(enrollment, progress)
-            else:
+            if not submit:
                 flash(f"Your answers are saved. {CALM}", "success")
+            _flash_completion(completed)
             db.session.commit()
             return redirect(url_for("learning.attempt", slug=slug, attempt_id=attempt.id))
     template = "learning/attempt.html" if attempt.submitted_at is None else "learning/review.html"
@@ -288,13 +292,12 @@ def evaluation(slug: str):
         answers, errors = services.read_evaluation(version, request.form.to_dict(flat=False))
         if not errors:
             try:
-                services.submit_evaluation(enrollment, version, answers, utcnow())
+                completed = services.evaluate(enrollment, progress, answers, utcnow())
             except services.LearningError as problem:
                 flash(str(problem), "info")
                 return redirect(url_for("learning.course", slug=slug))
-            progress.evaluation_submitted = True
             flash("Thank you: your evaluation is submitted.", "success")
-            _complete_if_done(enrollment, progress)
+            _flash_completion(completed)
             db.session.commit()
             return redirect(url_for("learning.course", slug=slug))
         status = 422
