@@ -161,6 +161,19 @@ def revoke(certificate: Certificate, reason: str, *, actor, via: str, now=None) 
     )
 
 
+_FACTS_KEPT_ON_REISSUE = (
+    "enrollment_id",
+    "user_id",
+    "course_id",
+    "version_id",
+    "course_slug",
+    "course_title",
+    "credit_hours",
+    "course_version_number",
+    "completed_at",
+)
+
+
 def reissue(certificate: Certificate, *, actor, via: str, now=None) -> Certificate:
     """A new certificate with the learner's current name; the old one is superseded."""
     if certificate.superseded_at is not None:
@@ -177,19 +190,13 @@ def reissue(certificate: Certificate, *, actor, via: str, now=None) -> Certifica
     # The old one stops being current first: one current certificate per enrolment.
     certificate.superseded_at = now
     db.session.flush()
+    # The same facts as the old certificate but the name: only the name was wrong.
+    kept = {column: getattr(certificate, column) for column in _FACTS_KEPT_ON_REISSUE}
     replacement = Certificate(
+        **kept,
         code=_free_code(),
         replaces_id=certificate.id,
-        enrollment_id=certificate.enrollment_id,
-        user_id=certificate.user_id,
-        course_id=certificate.course_id,
-        version_id=certificate.version_id,
         learner_name=user.full_name,
-        course_slug=certificate.course_slug,
-        course_title=certificate.course_title,
-        credit_hours=certificate.credit_hours,
-        course_version_number=certificate.course_version_number,
-        completed_at=certificate.completed_at,
         issued_at=now,
     )
     db.session.add(replacement)
