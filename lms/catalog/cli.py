@@ -84,7 +84,7 @@ def list_command():
         click.echo("No courses. Import some with: flask --app lms courses import")
         return
     for course in courses:
-        current = course.current_version
+        current = next((v for v in course.versions if v.id == course.current_version_id), None)
         title = current.title if current else "(no version)"
         click.echo(f"{course.slug}  {title}")
         for version in course.versions:

@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 import tomli_w
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from lms import audit
 from lms.catalog import gift
@@ -188,7 +189,12 @@ def question_data(question) -> dict:
 
 
 def all_courses() -> list[Course]:
-    return list(db.session.execute(select(Course).order_by(Course.slug)).scalars())
+    """Every course with its versions (two queries, however many courses)."""
+    return list(
+        db.session.execute(
+            select(Course).order_by(Course.slug).options(selectinload(Course.versions))
+        ).scalars()
+    )
 
 
 def course_by_slug(slug: str) -> Course | None:

@@ -151,6 +151,16 @@ class QuizState:
         return max(0, self.quiz.max_attempts - self.attempts)
 
     @property
+    def may_start(self) -> bool:
+        """A new attempt is allowed: none is open and the limit is not reached."""
+        return self.open_attempt_id is None and self.attempts_left != 0
+
+    @property
+    def may_retry(self) -> bool:
+        """Offer "Try again": a graded module quiz not passed yet, with attempts left."""
+        return self.quiz.kind == "module" and not self.passed and self.may_start
+
+    @property
     def best_percent(self) -> int | None:
         return None if self.best is None else round(self.best * 100)
 
@@ -186,6 +196,30 @@ class Progress:
     @property
     def next_step(self) -> Step | None:
         return next((s for s in self.steps if not s.done), None)
+
+    def is_next(self, kind: str, module_slug: str = "", lesson_slug: str = "") -> bool:
+        step = self.next_step
+        return step is not None and (step.kind, step.module_slug, step.lesson_slug) == (
+            kind,
+            module_slug,
+            lesson_slug,
+        )
+
+    def resume_step(self) -> Step | None:
+        """Where "continue" leads: the lesson last opened while it is unfinished and still
+        in this version, else the first step not done."""
+        last = self.enrollment.last_lesson if self.enrollment else None
+        if last:
+            module_slug, _, lesson_slug = last.partition("/")
+            for step in self.steps:
+                if step.kind == "lesson" and (step.module_slug, step.lesson_slug) == (
+                    module_slug,
+                    lesson_slug,
+                ):
+                    if not step.done:
+                        return step
+                    break
+        return self.next_step
 
     def lesson_done(self, module_slug: str, lesson_slug: str) -> bool:
         return (module_slug, lesson_slug) in self.completed_lessons

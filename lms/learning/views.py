@@ -48,6 +48,11 @@ def _quiz_key(quiz_slug: str) -> str:
     return quiz_slug if quiz_slug in ("pretest", "posttest") else f"module:{quiz_slug}"
 
 
+def quiz_slug(quiz) -> str:
+    """The quiz's part of its URL: the inverse of _quiz_key."""
+    return quiz.key.removeprefix("module:")
+
+
 def step_url(course_slug: str, step) -> str:
     if step is None:
         return url_for("learning.course", slug=course_slug)
@@ -75,7 +80,7 @@ def _complete_if_done(enrollment, progress) -> bool:
 
 @bp.app_context_processor
 def _helpers():
-    return {"step_url": step_url, "likert": services.LIKERT}
+    return {"step_url": step_url, "quiz_slug": quiz_slug, "likert": services.LIKERT}
 
 
 # -- catalogue and dashboard ---------------------------------------------------------
@@ -137,17 +142,7 @@ def resume(slug: str):
     course, version, enrollment, progress = _studying(slug)
     if _complete_if_done(enrollment, progress):
         db.session.commit()
-    if enrollment.last_lesson:
-        module_slug, _, lesson_slug = enrollment.last_lesson.partition("/")
-        exists = any(
-            m.slug == module_slug and any(x.slug == lesson_slug for x in m.lessons)
-            for m in version.modules
-        )
-        if exists and not progress.lesson_done(module_slug, lesson_slug):
-            return redirect(
-                url_for("learning.lesson", slug=slug, module=module_slug, lesson=lesson_slug)
-            )
-    return redirect(step_url(slug, progress.next_step))
+    return redirect(step_url(slug, progress.resume_step()))
 
 
 # -- lessons ------------------------------------------------------------------------------
@@ -208,7 +203,6 @@ def quiz(slug: str, quiz: str):
         state=state,
         attempts=attempts,
         progress=progress,
-        quiz_slug=quiz,
     )
 
 
