@@ -81,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.accounts.views import bp as accounts_bp
     from lms.catalog.views import bp as catalog_bp
     from lms.certificates.views import bp as certificates_bp
+    from lms.cohorts.views import bp as cohorts_bp
     from lms.learning.views import bp as learning_bp
     from lms.site import register_site
 
@@ -88,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(catalog_bp)
     app.register_blueprint(learning_bp)
     app.register_blueprint(certificates_bp)
+    app.register_blueprint(cohorts_bp)
     register_site(app)
 
 

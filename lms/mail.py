@@ -2,6 +2,11 @@
 
 The outbox (``instance/outbox/`` by default) holds each message as an ``.eml``
 file that any mail program opens, so a machine with no mail server still works.
+
+Mail to many people at once (invitations, reminders) is queued in the
+``outgoing_mail`` table inside the transaction that caused it, so a change that
+is rolled back sends nothing, and delivered in batches by :func:`deliver_queued`
+(``flask --app lms mail send``, safe to run from cron on any app server).
 """
 
 from __future__ import annotations
@@ -9,12 +14,37 @@ from __future__ import annotations
 import os
 import secrets
 import smtplib
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from flask import current_app, render_template, url_for
+from sqlalchemy import ForeignKey, String, Text, func, insert, select, update
+from sqlalchemy.orm import Mapped, mapped_column
 
-from lms.extensions import utcnow
+from lms.extensions import UTCDateTime, db, utcnow
+
+SUBJECT_MAX = 300
+MAX_DELIVERY_ATTEMPTS = 5
+
+
+class OutgoingMail(db.Model):
+    __tablename__ = "outgoing_mail"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What the mail is about ("invitation", "enrolled", "reminder"), for the queue page.
+    kind: Mapped[str] = mapped_column(String(40))
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(SUBJECT_MAX))
+    body: Mapped[str] = mapped_column(Text)
+    # Pending while sent_at is NULL and attempts < MAX_DELIVERY_ATTEMPTS.
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(String(500), default="")
 
 
 def public_url(endpoint: str, **values) -> str:
@@ -25,29 +55,37 @@ def public_url(endpoint: str, **values) -> str:
 
 
 def compose(to: str, subject: str, template: str, **context) -> EmailMessage:
+    return _message(to, subject, render_template(template, **context))
+
+
+def _message(to: str, subject: str, body: str) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = current_app.config["MAIL_SENDER"]
     msg["To"] = to
     msg["Subject"] = subject
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain="lms.local")
-    msg.set_content(render_template(template, **context))
+    msg.set_content(body)
     return msg
 
 
 def send(msg: EmailMessage) -> bool:
     """Send or file one message. A failure is logged, never raised: a mail server
     that is down must not turn a page into an error (nor reveal who has an account)."""
-    cfg = current_app.config
     try:
-        if cfg["MAIL_SERVER"]:
-            _send_smtp(msg, cfg)
-        else:
-            _write_to_outbox(msg, cfg["OUTBOX_DIR"])
+        _deliver(msg)
     except (OSError, smtplib.SMTPException):
         current_app.logger.exception("Could not send mail to %s", msg["To"])
         return False
     return True
+
+
+def _deliver(msg: EmailMessage) -> None:
+    cfg = current_app.config
+    if cfg["MAIL_SERVER"]:
+        _send_smtp(msg, cfg)
+    else:
+        _write_to_outbox(msg, cfg["OUTBOX_DIR"])
 
 
 def _send_smtp(msg: EmailMessage, cfg) -> None:
@@ -71,3 +109,64 @@ def _write_to_outbox(msg: EmailMessage, folder: str) -> str:
         fh.write(bytes(msg))
     current_app.logger.info("Mail to %s written to %s", msg["To"], path)
     return path
+
+
+# -- the queue -----------------------------------------------------------------
+
+
+def queue_many(messages: list[dict]) -> int:
+    """Queue messages in one statement. Each dict has kind, user_id, to_address,
+    subject and body. Nothing is sent until the transaction commits and
+    :func:`deliver_queued` runs."""
+    if not messages:
+        return 0
+    now = utcnow()
+    rows = [{**m, "subject": m["subject"][:SUBJECT_MAX], "created_at": now} for m in messages]
+    db.session.execute(insert(OutgoingMail), rows)
+    return len(rows)
+
+
+def pending_count() -> int:
+    return db.session.execute(
+        select(func.count())
+        .select_from(OutgoingMail)
+        .where(OutgoingMail.sent_at.is_(None), OutgoingMail.attempts < MAX_DELIVERY_ATTEMPTS)
+    ).scalar_one()
+
+
+def deliver_queued(limit: int = 500) -> tuple[int, int]:
+    """Send up to ``limit`` queued messages, oldest first. Returns (sent, failed).
+
+    Each message is claimed by a conditional UPDATE before it is sent, so two
+    processes running this at once never send the same message twice. A failed
+    message is tried again on later runs, up to MAX_DELIVERY_ATTEMPTS times.
+    """
+    ids = db.session.execute(
+        select(OutgoingMail.id)
+        .where(OutgoingMail.sent_at.is_(None), OutgoingMail.attempts < MAX_DELIVERY_ATTEMPTS)
+        .order_by(OutgoingMail.id)
+        .limit(limit)
+    ).scalars().all()
+    sent = failed = 0
+    for mail_id in ids:
+        claimed = db.session.execute(
+            update(OutgoingMail)
+            .where(OutgoingMail.id == mail_id, OutgoingMail.sent_at.is_(None))
+            .values(sent_at=utcnow(), attempts=OutgoingMail.attempts + 1)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        db.session.commit()
+        if claimed != 1:
+            continue
+        row = db.session.get(OutgoingMail, mail_id)
+        try:
+            _deliver(_message(row.to_address, row.subject, row.body))
+        except (OSError, smtplib.SMTPException) as error:
+            current_app.logger.exception("Could not send mail to %s", row.to_address)
+            row.sent_at = None
+            row.last_error = str(error)[:500]
+            failed += 1
+        else:
+            sent += 1
+        db.session.commit()
+    return sent, failed

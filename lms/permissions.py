@@ -69,6 +69,52 @@ def can_manage_certificates(user) -> bool:
     return is_administrator(user)
 
 
+def can_manage_cohorts(user) -> bool:
+    """Create cohorts, add and remove members, upload CSV files, send invitations."""
+    return is_administrator(user)
+
+
+def can_view_audit_trail(user) -> bool:
+    return is_administrator(user)
+
+
+def can_assign_instructors(user) -> bool:
+    return is_administrator(user)
+
+
+def teaches(user, course) -> bool:
+    """An instructor assigned to this course (by an administrator)."""
+    from lms.catalog.models import CourseInstructor
+    from lms.extensions import db
+
+    return (
+        _signed_in(user)
+        and user.role == Role.INSTRUCTOR
+        and course is not None
+        and db.session.get(CourseInstructor, (course.id, user.id)) is not None
+    )
+
+
+def can_see_reports(user) -> bool:
+    """The reports menu: administrators, and instructors (for their own courses)."""
+    return _signed_in(user) and user.role in (Role.ADMINISTRATOR, Role.INSTRUCTOR)
+
+
+def can_report_on_course(user, course) -> bool:
+    """Progress, item analysis, knowledge gain and evaluation of one course:
+    administrators for every course, instructors for the courses they teach."""
+    return course is not None and (is_administrator(user) or teaches(user, course))
+
+
+def can_report_on_learner(user, course, enrollment) -> bool:
+    """One learner's detail in a course the user may report on."""
+    return (
+        can_report_on_course(user, course)
+        and enrollment is not None
+        and enrollment.course_id == course.id
+    )
+
+
 def require(allowed: bool) -> None:
     """Stop the request with 404 unless ``allowed``."""
     if not allowed:
@@ -86,4 +132,9 @@ TEMPLATE_FUNCTIONS = {
     "can_study": can_study,
     "can_download_certificate": can_download_certificate,
     "can_manage_certificates": can_manage_certificates,
+    "can_manage_cohorts": can_manage_cohorts,
+    "can_view_audit_trail": can_view_audit_trail,
+    "can_assign_instructors": can_assign_instructors,
+    "can_see_reports": can_see_reports,
+    "can_report_on_course": can_report_on_course,
 }

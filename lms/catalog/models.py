@@ -48,6 +48,20 @@ class Course(db.Model):
     )
 
 
+class CourseInstructor(db.Model):
+    """An instructor of a course: sees its reports (and, with #7, edits it)."""
+
+    __tablename__ = "course_instructor"
+
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("course.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class CourseVersion(db.Model):
     __tablename__ = "course_version"
     __table_args__ = (

@@ -3,10 +3,10 @@ question), never by content row ids, so a new course version keeps them."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.accounts.models import User
@@ -22,9 +22,13 @@ class Enrollment(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("course.id"), index=True)
     enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # "self" (the learner enrolled), later "cohort" or "admin".
+    # "self" (the learner enrolled) or "cohort" (through a cohort).
     source: Mapped[str] = mapped_column(String(20), default="self")
-    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The earliest due date of this course among the learner's cohorts, kept in
+    # step by lms.cohorts.services.sync_due_dates.
+    due_on: Mapped[date | None] = mapped_column(Date)
+    # When the last reminder for this enrolment was sent (flask lms reminders send).
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Where "continue" leads: the last lesson opened, as "module-slug/lesson-slug".
     last_lesson: Mapped[str | None] = mapped_column(String(2 * SLUG_MAX + 1))
     last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
