@@ -92,6 +92,13 @@ class Config:
 
     PASSWORD_RESET_MAX_AGE_SECONDS = 60 * 60
     SETUP_LINK_MAX_AGE_SECONDS = 7 * 24 * 60 * 60
+    INVITATION_MAX_AGE_SECONDS = 14 * 24 * 60 * 60
+    # Queued mail sent at the end of the request that queued it (the rest by
+    # `flask --app lms mail send`, from cron).
+    MAIL_SEND_IN_REQUEST_MAX = 100
+    # CSV files of cohort members.
+    ROSTER_MAX_BYTES = 5 * 1024 * 1024
+    ROSTER_MAX_ROWS = 50_000
 
     # Mail: SMTP when MAIL_SERVER is set, otherwise .eml files in OUTBOX_DIR.
     MAIL_SERVER = ""

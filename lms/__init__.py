@@ -98,6 +98,7 @@ def _register_commands(app: Flask) -> None:
     from lms.catalog.cli import courses_cli
     from lms.catalog.quiz_cli import quiz_cli
     from lms.certificates.cli import certificates_cli
+    from lms.cohorts.cli import cohorts_cli, mail_cli, reminders_cli
     from lms.setup import setup_command
 
     app.cli.add_command(users_cli)
@@ -105,3 +106,6 @@ def _register_commands(app: Flask) -> None:
     app.cli.add_command(quiz_cli)
     app.cli.add_command(courses_cli)
     app.cli.add_command(certificates_cli)
+    app.cli.add_command(cohorts_cli)
+    app.cli.add_command(reminders_cli)
+    app.cli.add_command(mail_cli)

@@ -141,12 +141,16 @@ def deliver_queued(limit: int = 500) -> tuple[int, int]:
     processes running this at once never send the same message twice. A failed
     message is tried again on later runs, up to MAX_DELIVERY_ATTEMPTS times.
     """
-    ids = db.session.execute(
-        select(OutgoingMail.id)
-        .where(OutgoingMail.sent_at.is_(None), OutgoingMail.attempts < MAX_DELIVERY_ATTEMPTS)
-        .order_by(OutgoingMail.id)
-        .limit(limit)
-    ).scalars().all()
+    ids = (
+        db.session.execute(
+            select(OutgoingMail.id)
+            .where(OutgoingMail.sent_at.is_(None), OutgoingMail.attempts < MAX_DELIVERY_ATTEMPTS)
+            .order_by(OutgoingMail.id)
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )
     sent = failed = 0
     for mail_id in ids:
         claimed = db.session.execute(

@@ -121,6 +121,11 @@ class ResetPasswordForm(FlaskForm):
     confirm = _confirm_field("password")
 
 
+class InvitationForm(FlaskForm):
+    password = _new_password_field("Choose a password")
+    confirm = _confirm_field("password", "Type the password again")
+
+
 class SetupForm(FlaskForm):
     full_name = _name_field()
     email = _email_field()

@@ -1,4 +1,4 @@
-"""Signed links: password reset (single use, expiring) and first-run setup."""
+"""Signed links: password reset and invitations (single use, expiring) and first-run setup."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from lms.extensions import db
 
 RESET_SALT = "lms.password-reset"
 SETUP_SALT = "lms.first-administrator"
+INVITATION_SALT = "lms.invitation"
 TOKEN_MAX_LENGTH = 512  # anything longer is not one of ours
 
 
@@ -44,6 +45,36 @@ def user_for_reset_token(token: str) -> User | None:
         return None
     user = db.session.get(User, user_id)
     if user is None or not user.active or _fingerprint(user) != fingerprint:
+        return None
+    return user
+
+
+def make_invitation_token(user: User) -> str:
+    return _serializer(INVITATION_SALT).dumps({"u": user.id, "f": _fingerprint(user)})
+
+
+def user_for_invitation_token(token: str) -> User | None:
+    """The invited account, while it has no password yet and the link has not expired.
+
+    Setting the first password changes the fingerprint, so the link works once;
+    a resent invitation keeps earlier ones valid until one of them is used.
+    """
+    if len(token) > TOKEN_MAX_LENGTH:
+        return None
+    try:
+        data = _serializer(INVITATION_SALT).loads(
+            token, max_age=current_app.config["INVITATION_MAX_AGE_SECONDS"]
+        )
+        user_id, fingerprint = int(data["u"]), str(data["f"])
+    except (BadSignature, KeyError, TypeError, ValueError):
+        return None
+    user = db.session.get(User, user_id)
+    if (
+        user is None
+        or not user.active
+        or user.password_hash is not None
+        or _fingerprint(user) != fingerprint
+    ):
         return None
     return user
 

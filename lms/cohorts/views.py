@@ -1,9 +1,398 @@
-"""Cohort pages for administrators."""
+"""Cohort pages for administrators: cohorts, their courses and due dates, members,
+CSV uploads with a preview before anything changes, and the mail queue.
+
+Every handler: load (or 404), check permission, validate, call one service,
+commit once, then redirect (post/redirect/get) or render.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import timedelta
 
-from lms.cohorts import models  # noqa: F401  (tables known to the app)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
 
-bp = Blueprint("cohorts", __name__)
+from lms import mail, permissions
+from lms.accounts import invitations
+from lms.accounts.models import User
+from lms.catalog.models import Course
+from lms.cohorts import roster, services
+from lms.cohorts.forms import CohortForm, CourseForm, DueDateForm, MemberForm, UploadForm
+from lms.cohorts.models import Cohort, RosterUpload
+from lms.extensions import db, utcnow
+
+bp = Blueprint("cohorts", __name__, url_prefix="/admin")
+
+UNPROCESSABLE = 422
+PREVIEW_PAGE_SIZE = 200
+UPLOAD_KEPT_DAYS = 7
+
+
+def _allowed() -> None:
+    permissions.require(permissions.can_manage_cohorts(current_user))
+
+
+def _cohort(cohort_id: int) -> Cohort:
+    _allowed()
+    return services.cohort_by_id(cohort_id) or abort(404)
+
+
+def _page() -> int:
+    return min(max(1, request.args.get("page", 1, type=int) or 1), 1_000_000)
+
+
+def _field_error(form, error: services.CohortError) -> None:
+    target = getattr(form, error.field, None) if error.field else None
+    if target is not None:
+        target.errors = [*target.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+def _deliver_mail() -> None:
+    sent, failed = mail.deliver_queued(current_app.config["MAIL_SEND_IN_REQUEST_MAX"])
+    if failed:
+        flash(f"{failed} message(s) could not be sent; they will be tried again.", "error")
+
+
+# -- cohorts -------------------------------------------------------------------
+
+
+@bp.get("/cohorts")
+@login_required
+def cohort_list():
+    _allowed()
+    return render_template("cohorts/list.html", cohorts=services.all_cohorts())
+
+
+@bp.route("/cohorts/new", methods=["GET", "POST"])
+@login_required
+def new_cohort():
+    _allowed()
+    form = CohortForm()
+    if form.validate_on_submit():
+        try:
+            cohort = services.create_cohort(
+                name=form.name.data,
+                description=form.description.data,
+                opens_on=form.opens_on.data,
+                closes_on=form.closes_on.data,
+                actor=current_user,
+                via="web",
+            )
+        except services.CohortError as error:
+            db.session.rollback()
+            _field_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Cohort “{cohort.name}” created. Now give it courses and members.", "success")
+            return redirect(url_for("cohorts.cohort_page", cohort_id=cohort.id))
+    status = UNPROCESSABLE if form.errors or form.form_errors else 200
+    return render_template("cohorts/edit.html", form=form, cohort=None), status
+
+
+@bp.route("/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_cohort(cohort_id: int):
+    cohort = _cohort(cohort_id)
+    form = CohortForm(obj=cohort)
+    if form.validate_on_submit():
+        try:
+            services.update_cohort(
+                cohort,
+                name=form.name.data,
+                description=form.description.data,
+                opens_on=form.opens_on.data,
+                closes_on=form.closes_on.data,
+                actor=current_user,
+                via="web",
+            )
+        except services.CohortError as error:
+            db.session.rollback()
+            _field_error(form, error)
+        else:
+            db.session.commit()
+            flash("The cohort is saved.", "success")
+            return redirect(url_for("cohorts.cohort_page", cohort_id=cohort.id))
+    status = UNPROCESSABLE if form.errors or form.form_errors else 200
+    return render_template("cohorts/edit.html", form=form, cohort=cohort), status
+
+
+def _cohort_page(
+    cohort: Cohort, *, course_form=None, member_form=None, upload_form=None, status=200
+):
+    course_form = course_form or CourseForm(formdata=None)
+    course_form.course.choices = [
+        (str(course.id), title) for course, title in services.addable_courses(cohort)
+    ]
+    return (
+        render_template(
+            "cohorts/cohort.html",
+            cohort=cohort,
+            courses=services.courses_of(cohort),
+            members=services.members_page(cohort, _page()),
+            course_form=course_form,
+            due_form=DueDateForm(formdata=None),
+            member_form=member_form or MemberForm(formdata=None),
+            upload_form=upload_form or UploadForm(formdata=None),
+            window_problem=services.window_problem(cohort, utcnow()),
+            mail_waiting=mail.pending_count(),
+        ),
+        status,
+    )
+
+
+@bp.get("/cohorts/<int:cohort_id>")
+@login_required
+def cohort_page(cohort_id: int):
+    return _cohort_page(_cohort(cohort_id))
+
+
+@bp.post("/cohorts/<int:cohort_id>/courses")
+@login_required
+def add_course(cohort_id: int):
+    cohort = _cohort(cohort_id)
+    form = CourseForm()
+    form.course.choices = [(str(c.id), t) for c, t in services.addable_courses(cohort)]
+    if form.validate_on_submit():
+        course = db.session.get(Course, int(form.course.data))
+        try:
+            services.set_course(
+                cohort, course, form.due_on.data, actor=current_user, via="web", now=utcnow()
+            )
+        except services.CohortError as error:
+            db.session.rollback()
+            _field_error(form, error)
+        else:
+            db.session.commit()
+            flash("Course added; every member is enrolled in it.", "success")
+            return redirect(url_for("cohorts.cohort_page", cohort_id=cohort.id))
+    return _cohort_page(cohort, course_form=form, status=UNPROCESSABLE)
+
+
+def _cohort_course(cohort: Cohort, course_id: int) -> Course:
+    for row in services.courses_of(cohort):
+        if row.course.id == course_id:
+            return row.course
+    abort(404)
+
+
+@bp.post("/cohorts/<int:cohort_id>/courses/<int:course_id>/due")
+@login_required
+def set_due_date(cohort_id: int, course_id: int):
+    cohort = _cohort(cohort_id)
+    course = _cohort_course(cohort, course_id)
+    form = DueDateForm()
+    if not form.validate_on_submit():
+        flash("The due date was not changed: enter a day such as 2027-06-30.", "error")
+        return redirect(url_for("cohorts.cohort_page", cohort_id=cohort.id))
+    services.set_course(
+        cohort, course, form.due_on.data, actor=current_user, via="web", now=utcnow()
+    )
+    db.session.commit()
+    flash("Due date saved; members see it on their dashboard.", "success")
+    return redirect(url_for("cohorts.cohort_page", cohort_id=cohort.id))
+
+
+@bp.post("/cohorts/<int:cohort_id>/courses/<int:course_id>/remove")
+@login_required
+def remove_course(cohort_id: int, course_id: int):
+    cohort = _cohort(cohort_id)
+    course = _cohort_course(cohort, course_id)
+    services.remove_course(cohort, course, actor=current_user, via="web")
+    db.session.commit()
+    flash("Course removed from the cohort. Members keep their enrolment and progress.", "success")
+    return redirect(url_for("cohorts.cohort_page", cohort_id=cohort.id))
+
+
+# -- members -------------------------------------------------------------------
+
+
+@bp.post("/cohorts/<int:cohort_id>/members")
+@login_required
+def add_member(cohort_id: int):
+    cohort = _cohort(cohort_id)
+    form = MemberForm()
+    if form.validate_on_submit():
+        try:
+            row = roster.add_person(
+                cohort,
+                email=form.email.data,
+                full_name=form.full_name.data or "",
+                profession=form.profession.data or "",
+                actor=current_user,
+                via="web",
+                now=utcnow(),
+            )
+        except services.CohortError as error:
+            db.session.rollback()
+            _field_error(form, error)
+        else:
+            db.session.commit()
+            _deliver_mail()
+            told = "sent an invitation" if row.outcome == roster.NEW else "told by mail"
+            flash(f"{row.email} is now a member, enrolled and {told}.", "success")
+            return redirect(url_for("cohorts.cohort_page", cohort_id=cohort.id))
+    return _cohort_page(cohort, member_form=form, status=UNPROCESSABLE)
+
+
+def _member(cohort: Cohort, user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None or not services.is_member(cohort, user):
+        abort(404)
+    return user
+
+
+@bp.post("/cohorts/<int:cohort_id>/members/<int:user_id>/remove")
+@login_required
+def remove_member(cohort_id: int, user_id: int):
+    cohort = _cohort(cohort_id)
+    user = _member(cohort, user_id)
+    services.remove_member(cohort, user, actor=current_user, via="web")
+    db.session.commit()
+    flash(
+        f"{user.full_name} is no longer a member. Their progress and certificates are kept.",
+        "success",
+    )
+    return redirect(url_for("cohorts.cohort_page", cohort_id=cohort.id))
+
+
+@bp.post("/cohorts/<int:cohort_id>/members/<int:user_id>/invite")
+@login_required
+def resend_invitation(cohort_id: int, user_id: int):
+    cohort = _cohort(cohort_id)
+    user = _member(cohort, user_id)
+    try:
+        invitations.resend(user, actor=current_user, via="web", now=utcnow())
+    except invitations.InvitationError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        _deliver_mail()
+        flash(f"A new invitation was sent to {user.email}.", "success")
+    return redirect(url_for("cohorts.cohort_page", cohort_id=cohort.id))
+
+
+# -- CSV files -----------------------------------------------------------------
+
+
+@bp.post("/cohorts/<int:cohort_id>/roster")
+@login_required
+def upload_roster(cohort_id: int):
+    cohort = _cohort(cohort_id)
+    form = UploadForm()
+    if form.validate_on_submit():
+        limit = current_app.config["ROSTER_MAX_BYTES"]
+        data = form.roster.data.read(limit + 1)
+        try:
+            roster.plan(cohort, data)  # a file that cannot be read is refused now
+        except roster.RosterError as error:
+            form.roster.errors = [*form.roster.errors, error.message]
+        else:
+            now = utcnow()
+            services.delete_roster_uploads_before(now - timedelta(days=UPLOAD_KEPT_DAYS))
+            upload = RosterUpload(
+                cohort_id=cohort.id,
+                uploaded_by_id=current_user.id,
+                uploaded_at=now,
+                filename=(form.roster.data.filename or "")[:255],
+                data=data,
+            )
+            db.session.add(upload)
+            db.session.commit()
+            return redirect(
+                url_for("cohorts.roster_preview", cohort_id=cohort.id, upload_id=upload.id)
+            )
+    return _cohort_page(cohort, upload_form=form, status=UNPROCESSABLE)
+
+
+def _upload(cohort: Cohort, upload_id: int) -> RosterUpload:
+    upload = db.session.get(RosterUpload, upload_id)
+    if upload is None or upload.cohort_id != cohort.id:
+        abort(404)
+    return upload
+
+
+@bp.get("/cohorts/<int:cohort_id>/roster/<int:upload_id>")
+@login_required
+def roster_preview(cohort_id: int, upload_id: int):
+    cohort = _cohort(cohort_id)
+    upload = _upload(cohort, upload_id)
+    plan = roster.plan(cohort, upload.data)
+    page = _page()
+    start = (page - 1) * PREVIEW_PAGE_SIZE
+    return render_template(
+        "cohorts/preview.html",
+        cohort=cohort,
+        upload=upload,
+        plan=plan,
+        counts=plan.counts,
+        errors=plan.errors,
+        rows=plan.rows[start : start + PREVIEW_PAGE_SIZE],
+        page=page,
+        pages=max(1, -(-len(plan.rows) // PREVIEW_PAGE_SIZE)),
+        window_problem=services.window_problem(cohort, utcnow()),
+        courses=services.courses_of(cohort),
+    )
+
+
+@bp.post("/cohorts/<int:cohort_id>/roster/<int:upload_id>/apply")
+@login_required
+def apply_roster(cohort_id: int, upload_id: int):
+    cohort = _cohort(cohort_id)
+    upload = _upload(cohort, upload_id)
+    preview = url_for("cohorts.roster_preview", cohort_id=cohort.id, upload_id=upload.id)
+    if upload.applied_at is not None:
+        flash("This file has already been applied.", "info")
+        return redirect(preview)
+    plan = roster.plan(cohort, upload.data)
+    if request.form.get("digest") != plan.digest():
+        flash(
+            "Something changed since this preview (accounts or members were added). "
+            "Nothing was applied: check the new preview below and apply again.",
+            "error",
+        )
+        return redirect(preview)
+    now = utcnow()
+    try:
+        result = roster.apply(cohort, plan, actor=current_user, via="web", now=now)
+    except services.CohortError as error:
+        db.session.rollback()
+        flash(f"Nothing was applied. {error.message}", "error")
+        return redirect(preview)
+    upload.applied_at = now
+    db.session.commit()
+    _deliver_mail()
+    flash(
+        f"Applied: {result.added} people added to {cohort.name} ({result.created} new "
+        f"accounts invited, {result.told} existing accounts told by mail); "
+        f"{len(plan.errors)} rows with errors skipped.",
+        "success",
+    )
+    return redirect(url_for("cohorts.cohort_page", cohort_id=cohort.id))
+
+
+# -- mail ----------------------------------------------------------------------
+
+
+@bp.post("/mail/send")
+@login_required
+def send_mail():
+    _allowed()
+    sent, failed = mail.deliver_queued(current_app.config["MAIL_SEND_IN_REQUEST_MAX"])
+    left = mail.pending_count()
+    flash(f"{sent} message(s) sent, {failed} failed, {left} still waiting.", "success")
+    cohort_id = request.form.get("cohort", type=int)
+    if cohort_id:
+        return redirect(url_for("cohorts.cohort_page", cohort_id=cohort_id))
+    return redirect(url_for("cohorts.cohort_list"))

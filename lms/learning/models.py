@@ -42,6 +42,9 @@ class Enrollment(db.Model):
     course: Mapped[Course] = relationship()
     completed_version: Mapped[CourseVersion | None] = relationship()
 
+    def is_overdue(self, today: date) -> bool:
+        return self.completed_at is None and self.due_on is not None and today > self.due_on
+
 
 class LessonProgress(db.Model):
     __tablename__ = "lesson_progress"

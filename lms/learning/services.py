@@ -121,6 +121,19 @@ def enrol(user, course: Course, *, source: str = "self", now: datetime) -> Enrol
     return enrollment
 
 
+def enrolled_course_titles(user) -> list[str]:
+    """Titles of the published courses ``user`` is enrolled in and has not completed."""
+    return list(
+        db.session.execute(
+            select(CourseVersion.title)
+            .join(Course, Course.current_version_id == CourseVersion.id)
+            .join(Enrollment, Enrollment.course_id == Course.id)
+            .where(Enrollment.user_id == user.id, Enrollment.completed_at.is_(None))
+            .order_by(CourseVersion.title)
+        ).scalars()
+    )
+
+
 def enrollments_of(user) -> list[tuple[Enrollment, Course, CourseVersion]]:
     rows = db.session.execute(
         select(Enrollment, Course, CourseVersion)

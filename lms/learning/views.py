@@ -104,7 +104,9 @@ def dashboard():
     certificates = {
         c.enrollment_id: c for c in certificate_services.current_certificates_of(current_user)
     }
-    return render_template("learning/dashboard.html", rows=rows, certificates=certificates)
+    return render_template(
+        "learning/dashboard.html", rows=rows, certificates=certificates, today=utcnow().date()
+    )
 
 
 @bp.get("/courses/<slug:slug>")
@@ -121,6 +123,7 @@ def course(slug: str):
         enrollment=enrollment,
         progress=progress,
         may_enrol=permissions.can_enrol(current_user, course, version),
+        today=utcnow().date(),
     )
 
 
