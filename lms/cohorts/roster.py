@@ -121,7 +121,7 @@ def read_records(data: bytes) -> list[tuple[int, dict[str, str]]]:
         raise RosterError("The file is empty: it needs a header row and one row per person.")
     if len(data) > limit:
         raise RosterError(
-            f"The file is {_size(len(data))}; the limit is {_size(limit)}. "
+            f"The file is larger than the limit of {_size(limit)}. "
             "Split it into smaller files and upload each."
         )
     if b"\x00" in data:
