@@ -11,7 +11,7 @@ from pathlib import Path
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.routing import BaseConverter
+from werkzeug.routing import BaseConverter, IntegerConverter
 
 from config import Config, config_from_environment
 
@@ -24,6 +24,14 @@ class SlugConverter(BaseConverter):
     any database sees it (PostgreSQL refuses some characters, such as NUL)."""
 
     regex = "[a-z0-9]+(?:-[a-z0-9]+)*"
+
+
+class IdConverter(IntegerConverter):
+    """A row id in a URL: a positive integer that fits the database's INTEGER, so a
+    larger number is a 404 rather than a database error."""
+
+    def __init__(self, map, *args, **kwargs):
+        super().__init__(map, min=1, max=2**31 - 1)
 
 
 def create_app(config_class: type[Config] | None = None) -> Flask:
@@ -44,6 +52,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
 
     app.url_map.converters["slug"] = SlugConverter
+    app.url_map.converters["id"] = IdConverter
     _init_extensions(app)
     _register_blueprints(app)
     _register_commands(app)
@@ -83,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.certificates.views import bp as certificates_bp
     from lms.cohorts.views import bp as cohorts_bp
     from lms.learning.views import bp as learning_bp
+    from lms.reports.views import bp as reports_bp
     from lms.site import register_site
 
     app.register_blueprint(accounts_bp)
@@ -90,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(learning_bp)
     app.register_blueprint(certificates_bp)
     app.register_blueprint(cohorts_bp)
+    app.register_blueprint(reports_bp)
     register_site(app)
 
 
@@ -99,6 +110,7 @@ def _register_commands(app: Flask) -> None:
     from lms.catalog.quiz_cli import quiz_cli
     from lms.certificates.cli import certificates_cli
     from lms.cohorts.cli import cohorts_cli, mail_cli, reminders_cli
+    from lms.reports.cli import reports_cli
     from lms.setup import setup_command
 
     app.cli.add_command(users_cli)
@@ -106,6 +118,7 @@ def _register_commands(app: Flask) -> None:
     app.cli.add_command(quiz_cli)
     app.cli.add_command(courses_cli)
     app.cli.add_command(certificates_cli)
+    app.cli.add_command(reports_cli)
     app.cli.add_command(cohorts_cli)
     app.cli.add_command(reminders_cli)
     app.cli.add_command(mail_cli)

@@ -5,16 +5,18 @@ from __future__ import annotations
 import sys
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import func, select
 
-from lms.accounts import services
+from lms import mail
+from lms.accounts import invitations, services
 from lms.accounts.models import Role, User
-from lms.extensions import db
+from lms.extensions import db, utcnow
 
 users_cli = AppGroup("users", help="Create and manage accounts.")
 
 ROLE_CHOICE = click.Choice([r.value for r in Role])
+STATUS_CHOICE = click.Choice([s.value for s in services.UserStatus])
 
 
 def _fail(message: str) -> None:
@@ -62,19 +64,81 @@ def create_user(email, full_name, role, profession, password_stdin):
 
 @users_cli.command("list")
 @click.option("--role", type=ROLE_CHOICE, help="Only accounts with this role.")
-def list_users(role):
-    """List accounts: email, role, active or not, name."""
-    query = select(User).order_by(func.lower(User.email))
-    if role:
-        query = query.where(User.role == role)
-    users = db.session.execute(query).scalars().all()
+@click.option("--search", default="", help="Only names or email addresses containing TEXT.")
+@click.option("--cohort", "cohort_name", help="Only members of the cohort with this name.")
+@click.option(
+    "--status",
+    type=STATUS_CHOICE,
+    help="Only active accounts, deactivated ones, or invited ones not signed up yet.",
+)
+def list_users(role, search, cohort_name, status):
+    """List accounts: email, role, status (active, deactivated, invited), name."""
+    cohort_id = None
+    if cohort_name is not None:
+        cohort = services.cohort_named(cohort_name)
+        if cohort is None:
+            _fail(f"No cohort is named {cohort_name!r}.")
+        cohort_id = cohort.id
+    filters = services.UserFilters(
+        search=search, role=role or "", status=status or "", cohort_id=cohort_id
+    )
+    users = services.users_matching(filters)
     if not users:
-        click.echo("No accounts.")
+        click.echo("No accounts match." if filters != services.UserFilters() else "No accounts.")
         return
     width = max(len(u.email) for u in users)
     for u in users:
-        state = "active" if u.active else "deactivated"
+        state = services.status_of(u).value
         click.echo(f"{u.email:<{width}}  {u.role:<13}  {state:<11}  {u.full_name}")
+
+
+@users_cli.command("edit")
+@click.argument("email")
+@click.option("--name", "full_name", help="The full name, as on certificates.")
+@click.option("--new-email", help="A new email address for the account.")
+@click.option("--profession", help="Profession or training level ('' to clear it).")
+def edit(email, full_name, new_email, profession):
+    """Correct the details of the account EMAIL."""
+    if full_name is None and new_email is None and profession is None:
+        _fail("Nothing to change: give --name, --new-email or --profession.")
+    user = _user(email)
+    try:
+        changed = services.update_user(
+            user,
+            email=user.email if new_email is None else new_email,
+            full_name=user.full_name if full_name is None else full_name,
+            profession=user.profession if profession is None else profession,
+            actor=None,
+            via="cli",
+        )
+    except services.AccountError as error:
+        db.session.rollback()
+        _fail(error.message)
+    db.session.commit()
+    if not changed:
+        click.echo(f"{user.email}: nothing changed.")
+        return
+    click.echo(f"{user.email}: changed {', '.join(f.replace('_', ' ') for f in changed)}.")
+    if "email" in changed and user.password_hash is None:
+        click.echo(
+            "Earlier invitations went to the old address; send a new one with: "
+            f"flask --app lms users invite {user.email}"
+        )
+
+
+@users_cli.command("invite")
+@click.argument("email")
+def invite(email):
+    """Send the account EMAIL a new invitation to choose its first password."""
+    user = _user(email)
+    try:
+        invitations.resend(user, actor=None, via="cli", now=utcnow())
+    except invitations.InvitationError as error:
+        db.session.rollback()
+        _fail(error.message)
+    db.session.commit()
+    mail.deliver_queued(limit=current_app.config["MAIL_SEND_IN_REQUEST_MAX"])
+    click.echo(f"An invitation has been sent to {user.email}.")
 
 
 @users_cli.command("set-role")

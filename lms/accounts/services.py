@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from enum import StrEnum
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, or_, select
 
 from lms import audit, mail
 from lms.accounts import throttle, tokens
@@ -25,7 +26,10 @@ from lms.accounts.models import (
     new_session_token,
 )
 from lms.accounts.passwords import hash_password, needs_rehash, password_problems, verify_password
+from lms.catalog.models import Course, CourseVersion
+from lms.cohorts.models import Cohort, CohortMember
 from lms.extensions import db
+from lms.learning.models import Enrollment
 
 
 class AccountError(ValueError):
@@ -286,6 +290,12 @@ def set_role(user: User, role: str, *, actor: User | None, via: str) -> None:
     new = _role(role)
     if new.value == user.role:
         return
+    if _is_self(actor, user) and user.role == Role.ADMINISTRATOR:
+        # Keeps at least one administrator able to undo the change.
+        raise AccountError(
+            "You cannot remove your own administrator role. Ask another administrator.",
+            "role",
+        )
     before = user.role
     user.role = new.value
     audit.record(
@@ -302,6 +312,8 @@ def set_role(user: User, role: str, *, actor: User | None, via: str) -> None:
 def set_active(user: User, active: bool, *, actor: User | None, via: str) -> None:
     if user.active == active:
         return
+    if not active and _is_self(actor, user):
+        raise AccountError("You cannot deactivate your own account. Ask another administrator.")
     user.active = active
     if not active:
         user.session_token = new_session_token()  # signs them out everywhere
@@ -363,7 +375,176 @@ def setup_link() -> str | None:
     return mail.public_url("accounts.setup", token=tokens.make_setup_token())
 
 
-def users_page(page: int, per_page: int = 50):
-    """Users by name for the administrators' list, one page at a time."""
-    query = select(User).order_by(func.lower(User.full_name), User.id)
+# -- administration --------------------------------------------------------------
+
+
+def _is_self(actor: User | None, user: User) -> bool:
+    return actor is not None and actor.id == user.id
+
+
+def update_user(
+    user: User, *, email: str, full_name: str, profession: str, actor: User | None, via: str
+) -> list[str]:
+    """An administrator corrects someone's details. Returns the fields that changed.
+
+    One audit event holds the changed fields only, before and after; nothing
+    changed, nothing recorded. A new email address ends earlier invitation and
+    reset links (they were sent to the old one).
+    """
+    new = {
+        "email": normalise_email(email),
+        "full_name": _clean_name(full_name),
+        "profession": _clean_profession(profession),
+    }
+    if new["email"] != user.email:
+        _check_email_free(new["email"], user)
+    before = {key: getattr(user, key) for key, value in new.items() if getattr(user, key) != value}
+    if not before:
+        return []
+    after = {key: new[key] for key in before}
+    for key, value in after.items():
+        setattr(user, key, value)
+    audit.record(
+        "user.update",
+        target_type="user",
+        target_id=user.id,
+        actor=actor,
+        via=via,
+        before=before,
+        after=after,
+    )
+    return list(after)
+
+
+class UserStatus(StrEnum):
+    ACTIVE = "active"
+    DEACTIVATED = "deactivated"
+    # Created (by an administrator or from a cohort's file) and not signed up yet.
+    INVITED = "invited"
+
+
+STATUS_LABELS = {
+    UserStatus.ACTIVE: "Active",
+    UserStatus.DEACTIVATED: "Deactivated",
+    UserStatus.INVITED: "Invited, not signed up yet",
+}
+
+
+def status_of(user: User) -> UserStatus:
+    if not user.active:
+        return UserStatus.DEACTIVATED
+    if user.password_hash is None:
+        return UserStatus.INVITED
+    return UserStatus.ACTIVE
+
+
+@dataclass(frozen=True)
+class UserFilters:
+    """What the administrators' list and ``users list`` narrow accounts down by."""
+
+    search: str = ""  # part of the name or of the email address, any case
+    role: str = ""
+    status: str = ""  # a UserStatus value
+    cohort_id: int | None = None
+
+
+def _filtered(query, filters: UserFilters):
+    search = filters.search.replace("\x00", "").strip()
+    if search:
+        query = query.where(
+            or_(
+                User.full_name.icontains(search, autoescape=True),
+                User.email.icontains(search, autoescape=True),
+            )
+        )
+    if filters.role:
+        query = query.where(User.role == _role(filters.role).value)
+    if filters.status:
+        try:
+            status = UserStatus(filters.status)
+        except ValueError:
+            known = ", ".join(s.value for s in UserStatus)
+            raise AccountError(
+                f"Unknown status {filters.status!r}: use one of {known}.", "status"
+            ) from None
+        if status is UserStatus.DEACTIVATED:
+            query = query.where(User.active.is_(False))
+        else:
+            query = query.where(User.active.is_(True))
+            if status is UserStatus.INVITED:
+                query = query.where(User.password_hash.is_(None))
+            else:
+                query = query.where(User.password_hash.is_not(None))
+    if filters.cohort_id is not None:
+        query = query.where(
+            exists().where(
+                CohortMember.user_id == User.id, CohortMember.cohort_id == filters.cohort_id
+            )
+        )
+    return query
+
+
+def users_page(page: int, per_page: int = 50, *, filters: UserFilters | None = None):
+    """Users by name for the administrators' list, one page at a time (two queries)."""
+    query = _filtered(select(User), filters or UserFilters())
+    query = query.order_by(func.lower(User.full_name), User.id)
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def users_matching(filters: UserFilters) -> list[User]:
+    """Every account that matches, by email address (for the command line)."""
+    query = _filtered(select(User), filters).order_by(User.email)
+    return list(db.session.execute(query).scalars())
+
+
+def cohort_choices() -> list[tuple[int, str]]:
+    """Every cohort as (id, name), by name: the list's cohort filter."""
+    rows = db.session.execute(select(Cohort.id, Cohort.name).order_by(func.lower(Cohort.name)))
+    return [(cohort_id, name) for cohort_id, name in rows]
+
+
+def cohort_named(name: str) -> Cohort | None:
+    return db.session.execute(
+        select(Cohort).where(Cohort.name == (name or "").strip())
+    ).scalar_one_or_none()
+
+
+@dataclass(frozen=True)
+class EnrolmentSummary:
+    course_slug: str
+    course_title: str  # the current version's title, or the slug when unpublished
+    enrolled_at: datetime
+    completed_at: datetime | None
+    due_on: date | None
+
+
+def enrolments_of(user: User) -> list[EnrolmentSummary]:
+    """Every course the person is enrolled in, published or not (one query)."""
+    rows = db.session.execute(
+        select(
+            Course.slug,
+            CourseVersion.title,
+            Enrollment.enrolled_at,
+            Enrollment.completed_at,
+            Enrollment.due_on,
+        )
+        .join(Course, Enrollment.course_id == Course.id)
+        .outerjoin(CourseVersion, Course.current_version_id == CourseVersion.id)
+        .where(Enrollment.user_id == user.id)
+        .order_by(Enrollment.enrolled_at.desc(), Course.slug)
+    )
+    return [
+        EnrolmentSummary(slug, title or slug, enrolled_at, completed_at, due_on)
+        for slug, title, enrolled_at, completed_at, due_on in rows
+    ]
+
+
+def cohorts_of(user: User) -> list[tuple[str, datetime]]:
+    """The cohorts the person is a member of, as (name, added at), by name."""
+    rows = db.session.execute(
+        select(Cohort.name, CohortMember.added_at)
+        .join(CohortMember, CohortMember.cohort_id == Cohort.id)
+        .where(CohortMember.user_id == user.id)
+        .order_by(func.lower(Cohort.name))
+    )
+    return [(name, added_at) for name, added_at in rows]

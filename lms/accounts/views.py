@@ -17,6 +17,7 @@ from lms.accounts.forms import (
     PROFESSIONS,
     EmailForm,
     ForgotPasswordForm,
+    InvitationForm,
     LoginForm,
     PasswordForm,
     ProfileForm,
@@ -129,6 +130,26 @@ def reset_password(token: str):
     return render_template("accounts/reset_password.html", form=form, user=user), status
 
 
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    user = tokens.user_for_invitation_token(token)
+    if user is None:
+        return render_template("accounts/link_invalid.html", invitation=True), 400
+    form = InvitationForm()
+    if form.validate_on_submit():
+        try:
+            services.set_password(user, form.password.data)
+        except services.AccountError as error:
+            _form_errors(form, error)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash("Welcome. Your password is set and you are signed in.", "success")
+            return redirect(url_for("learning.dashboard"))
+    status = UNPROCESSABLE if form.errors else 200
+    return render_template("accounts/invitation.html", form=form, user=user), status
+
+
 @bp.route("/setup/<token>", methods=["GET", "POST"])
 def setup(token: str):
     permissions.require(tokens.setup_token_is_valid(token) and not services.administrator_exists())
@@ -236,10 +257,6 @@ def change_password():
     return _account_page(password=form, status=UNPROCESSABLE)
 
 
-@bp.get("/admin/users")
-@login_required
-def user_list():
-    permissions.require(permissions.can_manage_users(current_user))
-    page = request.args.get("page", 1, type=int) or 1
-    pagination = services.users_page(min(max(1, page), 1_000_000))
-    return render_template("admin/users.html", pagination=pagination)
+# The administration pages (users, audit trail, course instructors) are routes of
+# this blueprint too.
+from lms.accounts import admin_views  # noqa: E402,F401

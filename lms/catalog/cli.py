@@ -9,11 +9,13 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy.exc import SQLAlchemyError
 
-from lms.catalog import services
+from lms.catalog import instructors, services
 from lms.catalog.loader import course_folders, load_course
 from lms.extensions import db
 
-courses_cli = AppGroup("courses", help="Validate, import, list and export courses.")
+courses_cli = AppGroup(
+    "courses", help="Validate, import, list and export courses; assign their instructors."
+)
 
 
 def shipped_courses() -> list[Path]:
@@ -114,3 +116,63 @@ def export_command(slug, directory, number):
         raise click.ClickException(f"{target} is not empty; choose another directory.")
     files = services.export_version(version, Path(directory))
     click.echo(f"Wrote {len(files)} files of {slug} v{version.number} to {target}.")
+
+
+# -- instructors ------------------------------------------------------------------------------
+
+
+def _course(slug: str):
+    course = services.course_by_slug(slug)
+    if course is None:
+        raise click.ClickException(f"No course has the slug {slug!r}.")
+    return course
+
+
+@courses_cli.command("instructors")
+@click.argument("slug")
+def instructors_command(slug):
+    """List the instructors of course SLUG."""
+    course = _course(slug)
+    people = instructors.instructors_of(course)
+    if not people:
+        click.echo(f"{slug} has no instructor.")
+        return
+    for user in people:
+        notes = [] if user.role == "instructor" else [f"now {user.role}: sees no reports"]
+        notes += [] if user.active else ["deactivated"]
+        suffix = f"  ({', '.join(notes)})" if notes else ""
+        click.echo(f"{user.email}  {user.full_name}{suffix}")
+
+
+def _change_instructor(slug: str, email: str, change) -> tuple[bool, str]:
+    """Apply ``change`` (assign or unassign); returns whether it changed anything, and
+    the account's address as stored."""
+    course = _course(slug)
+    try:
+        user = instructors.instructor_by_email(email)
+        changed = change(course, user, actor=None, via="cli")
+    except instructors.InstructorError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    return changed, user.email
+
+
+@courses_cli.command("assign-instructor")
+@click.argument("slug")
+@click.argument("email")
+def assign_instructor(slug, email):
+    """Make the instructor EMAIL an instructor of course SLUG."""
+    changed, email = _change_instructor(slug, email, instructors.assign)
+    click.echo(f"{email} {'now teaches' if changed else 'already teaches'} {slug}.")
+
+
+@courses_cli.command("unassign-instructor")
+@click.argument("slug")
+@click.argument("email")
+def unassign_instructor(slug, email):
+    """EMAIL no longer teaches course SLUG."""
+    changed, email = _change_instructor(slug, email, instructors.unassign)
+    if not changed:
+        raise click.ClickException(f"{email} does not teach {slug}.")
+    click.echo(f"{email} no longer teaches {slug}.")

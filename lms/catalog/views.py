@@ -13,7 +13,7 @@ from lms.extensions import db
 bp = Blueprint("catalog", __name__)
 
 
-@bp.get("/media/<slug:course_slug>/<int(max=2147483647):number>/<path:path>")
+@bp.get("/media/<slug:course_slug>/<id:number>/<path:path>")
 @login_required
 def media(course_slug: str, number: int, path: str):
     if "\x00" in path or len(path) > 300:

@@ -46,7 +46,7 @@ class CohortForm(FlaskForm):
 
 
 class CourseForm(FlaskForm):
-    course = SelectField("Course", validators=[InputRequired("Choose a course.")])
+    course = SelectField("Course to add", validators=[InputRequired("Choose a course.")])
     due_on = _date("Due date (optional)", "The last day to complete the course.")
 
 

@@ -78,6 +78,8 @@ class RosterRow:
 class RosterPlan:
     cohort_id: int
     rows: list[RosterRow] = field(default_factory=list)
+    # The cohort's courses and due dates when planned, as "course id:due day" pairs.
+    courses: str = ""
 
     @property
     def counts(self) -> dict[str, int]:
@@ -94,9 +96,10 @@ class RosterPlan:
         return counts[NEW] + counts[EXISTING]
 
     def digest(self) -> str:
-        """Fingerprint of the outcomes: applying checks nothing moved since the preview."""
+        """Fingerprint of the outcomes and of what the cohort enrols people in:
+        applying checks that nothing moved since the preview."""
         text = "\n".join(f"{r.line}:{r.outcome}:{r.email}:{r.user_id}" for r in self.rows)
-        return hashlib.sha256(f"{self.cohort_id}\n{text}".encode()).hexdigest()
+        return hashlib.sha256(f"{self.cohort_id}\n{self.courses}\n{text}".encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -129,10 +132,11 @@ def read_records(data: bytes) -> list[tuple[int, dict[str, str]]]:
             "This is not a CSV text file (it looks like a spreadsheet or another binary "
             "file). In your spreadsheet program, save it as “CSV UTF-8” and upload that."
         )
+    body = data.removeprefix(b"\xef\xbb\xbf")  # the BOM some spreadsheets write
     try:
-        text = data.decode("utf-8-sig")
+        text = body.decode("utf-8")
     except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
+        line = body[: error.start].count(b"\n") + 1
         raise RosterError(
             f"Line {line}: the file is not UTF-8 text. In your spreadsheet program, save it "
             "as “CSV UTF-8” and upload that."
@@ -150,15 +154,24 @@ def _header_key(name: str) -> str:
     return " ".join(name.strip().lower().replace("_", " ").replace("-", " ").split())
 
 
+def _numbered(reader):
+    """(line the row starts on, row): a quoted cell may run over several lines, and
+    ``reader.line_num`` is the line a row ends on."""
+    while True:
+        start = reader.line_num + 1
+        row = next(reader, None)
+        if row is None:
+            return
+        yield start, row
+
+
 def _records(reader, max_rows: int) -> list[tuple[int, dict[str, str]]]:
-    header: list[str] | None = None
-    for row in reader:
-        if any(cell.strip() for cell in row):
-            header = row
-            break
+    rows = _numbered(reader)
+    header_line, header = next(
+        ((line, row) for line, row in rows if any(cell.strip() for cell in row)), (0, None)
+    )
     if header is None:
         raise RosterError("The file is empty: it needs a header row and one row per person.")
-    header_line = reader.line_num
     columns: dict[str, int] = {}
     for index, name in enumerate(header):
         key = COLUMNS.get(_header_key(name))
@@ -176,7 +189,7 @@ def _records(reader, max_rows: int) -> list[tuple[int, dict[str, str]]]:
             f"(and may name profession); missing: {', '.join(missing)}; found: {found}."
         )
     records = []
-    for row in reader:
+    for line, row in rows:
         if not any(cell.strip() for cell in row):
             continue
         if len(records) >= max_rows:
@@ -185,7 +198,7 @@ def _records(reader, max_rows: int) -> list[tuple[int, dict[str, str]]]:
             )
         records.append(
             (
-                reader.line_num,
+                line,
                 {key: row[index] if index < len(row) else "" for key, index in columns.items()},
             )
         )
@@ -257,7 +270,10 @@ def plan(cohort: Cohort, data: bytes) -> RosterPlan:
 
 
 def plan_records(cohort: Cohort, records: list[tuple[int, dict[str, str]]]) -> RosterPlan:
-    result = RosterPlan(cohort_id=cohort.id)
+    result = RosterPlan(
+        cohort_id=cohort.id,
+        courses=",".join(f"{c.course_id}:{c.due_on}" for c in services.cohort_courses(cohort)),
+    )
     first_line_of: dict[str, int] = {}
     # A name or profession problem matters only for a new account: the name of an
     # existing account is its holder's and is never changed from a file.

@@ -90,6 +90,17 @@ def courses_of(cohort: Cohort) -> list[CohortCourseRow]:
     return [CohortCourseRow(link, course, title or course.slug) for link, course, title in rows]
 
 
+def cohort_courses(cohort: Cohort) -> list[CohortCourse]:
+    """The cohort's course links, read from the database (not a cached relationship)."""
+    return list(
+        db.session.execute(
+            select(CohortCourse)
+            .where(CohortCourse.cohort_id == cohort.id)
+            .order_by(CohortCourse.course_id)
+        ).scalars()
+    )
+
+
 def course_titles(cohort: Cohort) -> list[str]:
     return [row.title for row in courses_of(cohort)]
 

@@ -25,6 +25,7 @@ from lms import mail, permissions
 from lms.accounts import invitations
 from lms.accounts.models import User
 from lms.catalog.models import Course
+from lms.choices import options
 from lms.cohorts import roster, services
 from lms.cohorts.forms import CohortForm, CourseForm, DueDateForm, MemberForm, UploadForm
 from lms.cohorts.models import Cohort, RosterUpload
@@ -74,66 +75,56 @@ def cohort_list():
     return render_template("cohorts/list.html", cohorts=services.all_cohorts())
 
 
+def _cohort_form_page(cohort: Cohort | None):
+    """Create a cohort (``cohort`` None) or edit one: the same form and rules."""
+    form = CohortForm(obj=cohort)
+    if form.validate_on_submit():
+        fields = {
+            "name": form.name.data,
+            "description": form.description.data,
+            "opens_on": form.opens_on.data,
+            "closes_on": form.closes_on.data,
+        }
+        try:
+            if cohort is None:
+                cohort = services.create_cohort(**fields, actor=current_user, via="web")
+                message = f"Cohort “{cohort.name}” created. Now give it courses and members."
+            else:
+                services.update_cohort(cohort, **fields, actor=current_user, via="web")
+                message = "The cohort is saved."
+        except services.CohortError as error:
+            db.session.rollback()
+            _field_error(form, error)
+        else:
+            db.session.commit()
+            flash(message, "success")
+            return redirect(url_for("cohorts.cohort_page", cohort_id=cohort.id))
+    status = UNPROCESSABLE if form.errors or form.form_errors else 200
+    return render_template("cohorts/edit.html", form=form, cohort=cohort), status
+
+
 @bp.route("/cohorts/new", methods=["GET", "POST"])
 @login_required
 def new_cohort():
     _allowed()
-    form = CohortForm()
-    if form.validate_on_submit():
-        try:
-            cohort = services.create_cohort(
-                name=form.name.data,
-                description=form.description.data,
-                opens_on=form.opens_on.data,
-                closes_on=form.closes_on.data,
-                actor=current_user,
-                via="web",
-            )
-        except services.CohortError as error:
-            db.session.rollback()
-            _field_error(form, error)
-        else:
-            db.session.commit()
-            flash(f"Cohort “{cohort.name}” created. Now give it courses and members.", "success")
-            return redirect(url_for("cohorts.cohort_page", cohort_id=cohort.id))
-    status = UNPROCESSABLE if form.errors or form.form_errors else 200
-    return render_template("cohorts/edit.html", form=form, cohort=None), status
+    return _cohort_form_page(None)
 
 
-@bp.route("/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
+@bp.route("/cohorts/<id:cohort_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_cohort(cohort_id: int):
-    cohort = _cohort(cohort_id)
-    form = CohortForm(obj=cohort)
-    if form.validate_on_submit():
-        try:
-            services.update_cohort(
-                cohort,
-                name=form.name.data,
-                description=form.description.data,
-                opens_on=form.opens_on.data,
-                closes_on=form.closes_on.data,
-                actor=current_user,
-                via="web",
-            )
-        except services.CohortError as error:
-            db.session.rollback()
-            _field_error(form, error)
-        else:
-            db.session.commit()
-            flash("The cohort is saved.", "success")
-            return redirect(url_for("cohorts.cohort_page", cohort_id=cohort.id))
-    status = UNPROCESSABLE if form.errors or form.form_errors else 200
-    return render_template("cohorts/edit.html", form=form, cohort=cohort), status
+    return _cohort_form_page(_cohort(cohort_id))
+
+
+def _course_choices(cohort: Cohort):
+    return options((str(course.id), title) for course, title in services.addable_courses(cohort))
 
 
 def _cohort_page(
     cohort: Cohort, *, course_form=None, member_form=None, upload_form=None, status=200
 ):
     course_form = course_form or CourseForm(formdata=None)
-    course_form.course.choices = [
-        (str(course.id), title) for course, title in services.addable_courses(cohort)
-    ]
+    course_form.course.choices = _course_choices(cohort)
     return (
         render_template(
             "cohorts/cohort.html",
@@ -151,18 +142,18 @@ def _cohort_page(
     )
 
 
-@bp.get("/cohorts/<int:cohort_id>")
+@bp.get("/cohorts/<id:cohort_id>")
 @login_required
 def cohort_page(cohort_id: int):
     return _cohort_page(_cohort(cohort_id))
 
 
-@bp.post("/cohorts/<int:cohort_id>/courses")
+@bp.post("/cohorts/<id:cohort_id>/courses")
 @login_required
 def add_course(cohort_id: int):
     cohort = _cohort(cohort_id)
     form = CourseForm()
-    form.course.choices = [(str(c.id), t) for c, t in services.addable_courses(cohort)]
+    form.course.choices = _course_choices(cohort)
     if form.validate_on_submit():
         course = db.session.get(Course, int(form.course.data))
         try:
@@ -186,7 +177,7 @@ def _cohort_course(cohort: Cohort, course_id: int) -> Course:
     abort(404)
 
 
-@bp.post("/cohorts/<int:cohort_id>/courses/<int:course_id>/due")
+@bp.post("/cohorts/<id:cohort_id>/courses/<id:course_id>/due")
 @login_required
 def set_due_date(cohort_id: int, course_id: int):
     cohort = _cohort(cohort_id)
@@ -195,15 +186,20 @@ def set_due_date(cohort_id: int, course_id: int):
     if not form.validate_on_submit():
         flash("The due date was not changed: enter a day such as 2027-06-30.", "error")
         return redirect(url_for("cohorts.cohort_page", cohort_id=cohort.id))
-    services.set_course(
-        cohort, course, form.due_on.data, actor=current_user, via="web", now=utcnow()
-    )
+    try:
+        services.set_course(
+            cohort, course, form.due_on.data, actor=current_user, via="web", now=utcnow()
+        )
+    except services.CohortError as error:
+        db.session.rollback()
+        flash(f"The due date was not changed. {error.message}", "error")
+        return redirect(url_for("cohorts.cohort_page", cohort_id=cohort.id))
     db.session.commit()
     flash("Due date saved; members see it on their dashboard.", "success")
     return redirect(url_for("cohorts.cohort_page", cohort_id=cohort.id))
 
 
-@bp.post("/cohorts/<int:cohort_id>/courses/<int:course_id>/remove")
+@bp.post("/cohorts/<id:cohort_id>/courses/<id:course_id>/remove")
 @login_required
 def remove_course(cohort_id: int, course_id: int):
     cohort = _cohort(cohort_id)
@@ -217,7 +213,7 @@ def remove_course(cohort_id: int, course_id: int):
 # -- members -------------------------------------------------------------------
 
 
-@bp.post("/cohorts/<int:cohort_id>/members")
+@bp.post("/cohorts/<id:cohort_id>/members")
 @login_required
 def add_member(cohort_id: int):
     cohort = _cohort(cohort_id)
@@ -252,7 +248,7 @@ def _member(cohort: Cohort, user_id: int) -> User:
     return user
 
 
-@bp.post("/cohorts/<int:cohort_id>/members/<int:user_id>/remove")
+@bp.post("/cohorts/<id:cohort_id>/members/<id:user_id>/remove")
 @login_required
 def remove_member(cohort_id: int, user_id: int):
     cohort = _cohort(cohort_id)
@@ -266,7 +262,7 @@ def remove_member(cohort_id: int, user_id: int):
     return redirect(url_for("cohorts.cohort_page", cohort_id=cohort.id))
 
 
-@bp.post("/cohorts/<int:cohort_id>/members/<int:user_id>/invite")
+@bp.post("/cohorts/<id:cohort_id>/members/<id:user_id>/invite")
 @login_required
 def resend_invitation(cohort_id: int, user_id: int):
     cohort = _cohort(cohort_id)
@@ -286,7 +282,7 @@ def resend_invitation(cohort_id: int, user_id: int):
 # -- CSV files -----------------------------------------------------------------
 
 
-@bp.post("/cohorts/<int:cohort_id>/roster")
+@bp.post("/cohorts/<id:cohort_id>/roster")
 @login_required
 def upload_roster(cohort_id: int):
     cohort = _cohort(cohort_id)
@@ -323,7 +319,7 @@ def _upload(cohort: Cohort, upload_id: int) -> RosterUpload:
     return upload
 
 
-@bp.get("/cohorts/<int:cohort_id>/roster/<int:upload_id>")
+@bp.get("/cohorts/<id:cohort_id>/roster/<id:upload_id>")
 @login_required
 def roster_preview(cohort_id: int, upload_id: int):
     cohort = _cohort(cohort_id)
@@ -346,7 +342,7 @@ def roster_preview(cohort_id: int, upload_id: int):
     )
 
 
-@bp.post("/cohorts/<int:cohort_id>/roster/<int:upload_id>/apply")
+@bp.post("/cohorts/<id:cohort_id>/roster/<id:upload_id>/apply")
 @login_required
 def apply_roster(cohort_id: int, upload_id: int):
     cohort = _cohort(cohort_id)

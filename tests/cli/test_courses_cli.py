@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from lms.audit import AuditEvent
 from lms.catalog.loader import load_course
 from lms.catalog.models import Course, CourseVersion, Lesson, Question
 from lms.extensions import db
@@ -126,3 +127,80 @@ def test_setup_imports_the_courses_into_an_empty_catalog(fresh_app):
     assert "example-course: imported as version 1." in result.output
     second = runner.invoke(args=["setup"])
     assert "importing" not in second.output
+
+
+# -- instructors ---------------------------------------------------------------------------
+
+
+def _instructor_events(app) -> list[tuple[str, str, dict | None, dict | None]]:
+    with app.app_context():
+        rows = db.session.execute(
+            select(AuditEvent)
+            .where(AuditEvent.action.startswith("course.instructor."))
+            .order_by(AuditEvent.id)
+        ).scalars()
+        return [(e.action, e.via, e.before, e.after) for e in rows]
+
+
+def test_assign_list_and_unassign_instructors(app, runner, example, make_user):
+    runner.invoke(args=["courses", "import", str(example)])
+    make_user("instructor", email="bo@example.org", full_name="Bo Chen")
+
+    assigned = runner.invoke(
+        args=["courses", "assign-instructor", "example-course", "BO@example.org"]
+    )
+    assert assigned.exit_code == 0, assigned.output
+    assert "bo@example.org now teaches example-course." in assigned.output
+    again = runner.invoke(args=["courses", "assign-instructor", "example-course", "bo@example.org"])
+    assert again.exit_code == 0 and "already teaches" in again.output
+
+    listed = runner.invoke(args=["courses", "instructors", "example-course"])
+    assert listed.exit_code == 0
+    assert listed.output.strip() == "bo@example.org  Bo Chen"
+
+    removed = runner.invoke(
+        args=["courses", "unassign-instructor", "example-course", "bo@example.org"]
+    )
+    assert removed.exit_code == 0, removed.output
+    assert "no longer teaches example-course" in removed.output
+    empty = runner.invoke(args=["courses", "instructors", "example-course"])
+    assert empty.output.strip() == "example-course has no instructor."
+    assert _instructor_events(app) == [
+        ("course.instructor.add", "cli", None, {"user": "bo@example.org"}),
+        ("course.instructor.remove", "cli", {"user": "bo@example.org"}, None),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["assign-instructor", "no-such-course", "bo@example.org"], "No course has the slug"),
+        (["assign-instructor", "example-course", "nobody@example.org"], "No account uses"),
+        (["assign-instructor", "example-course", "ana@example.org"], "is not an instructor"),
+        (["unassign-instructor", "example-course", "bo@example.org"], "does not teach"),
+        (["unassign-instructor", "example-course", "nobody@example.org"], "No account uses"),
+        (["instructors", "no-such-course"], "No course has the slug 'no-such-course'."),
+    ],
+)
+def test_instructor_commands_fail_clearly(app, runner, example, make_user, args, message):
+    runner.invoke(args=["courses", "import", str(example)])
+    make_user("instructor", email="bo@example.org")
+    make_user("learner", email="ana@example.org")
+
+    result = runner.invoke(args=["courses", *args])
+
+    assert result.exit_code == 1
+    assert message in result.output
+    assert _instructor_events(app) == []
+
+
+def test_the_list_flags_instructors_who_lost_the_role(runner, example, make_user):
+    runner.invoke(args=["courses", "import", str(example)])
+    make_user("instructor", email="bo@example.org", full_name="Bo Chen")
+    runner.invoke(args=["courses", "assign-instructor", "example-course", "bo@example.org"])
+    runner.invoke(args=["users", "set-role", "bo@example.org", "learner"])
+    runner.invoke(args=["users", "deactivate", "bo@example.org"])
+
+    listed = runner.invoke(args=["courses", "instructors", "example-course"])
+
+    assert "(now learner: sees no reports, deactivated)" in listed.output

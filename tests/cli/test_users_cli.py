@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from lms.accounts.models import User
 from lms.audit import AuditEvent
 from lms.extensions import db
+from tests.admin_fixtures import cohort_with, invited_user
 from tests.conftest import PASSWORD
 
 
@@ -167,3 +168,167 @@ def test_setup_prints_no_link_once_an_administrator_exists(fresh_app):
     assert result.exit_code == 0
     assert "Database is up to date." in result.output
     assert "/setup/" not in result.output
+
+
+# -- list filters, edit, invite --------------------------------------------------------------
+
+
+@pytest.fixture
+def people(app, make_user):
+    ana = make_user(full_name="Ana López", email="ana@hospital.example.org")
+    make_user("instructor", full_name="Bo Chen", email="bo@clinic.example.org", active=False)
+    ines = invited_user(app, email="ines@hospital.example.org", full_name="Ines Invited")
+    cohort_with(app, "Residents 2025", [ana, ines])
+
+
+def _emails(output: str) -> list[str]:
+    return [line.split()[0] for line in output.splitlines()]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--search", "HOSPITAL"], ["ana@hospital.example.org", "ines@hospital.example.org"]),
+        (["--search", "chen"], ["bo@clinic.example.org"]),
+        (["--status", "active"], ["ana@hospital.example.org"]),
+        (["--status", "deactivated"], ["bo@clinic.example.org"]),
+        (["--status", "invited"], ["ines@hospital.example.org"]),
+        (["--cohort", "Residents 2025"], ["ana@hospital.example.org", "ines@hospital.example.org"]),
+        (["--cohort", "Residents 2025", "--status", "invited"], ["ines@hospital.example.org"]),
+    ],
+)
+def test_list_filters(runner, people, args, expected):
+    result = runner.invoke(args=["users", "list", *args])
+    assert result.exit_code == 0, result.output
+    assert _emails(result.output) == expected
+
+
+def test_list_shows_the_status_of_each_account(runner, people):
+    lines = runner.invoke(args=["users", "list"]).output.splitlines()
+    assert [line.split()[2] for line in lines] == ["active", "deactivated", "invited"]
+
+
+def test_list_says_when_nothing_matches(runner, people):
+    result = runner.invoke(args=["users", "list", "--search", "%"])
+    assert result.exit_code == 0
+    assert result.output.strip() == "No accounts match."
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--cohort", "Nobody"], "No cohort is named 'Nobody'."),
+        (["--status", "gone"], "Invalid value for '--status'"),
+    ],
+)
+def test_list_refuses_unknown_filters(runner, people, args, message):
+    result = runner.invoke(args=["users", "list", *args])
+    assert result.exit_code != 0
+    assert message in result.output
+
+
+def test_edit_changes_the_details_and_audits_them(app, runner, make_user):
+    user = make_user(email="e@example.org", full_name="Ana Lopez")
+
+    result = runner.invoke(
+        args=[
+            "users",
+            "edit",
+            "E@example.org",
+            "--name",
+            "Ana López",
+            "--new-email",
+            "ana@example.org",
+            "--profession",
+            "",
+        ]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "changed email, full name, profession" in result.output
+    with app.app_context():
+        stored = db.session.get(User, user.id)
+        assert (stored.email, stored.full_name, stored.profession) == (
+            "ana@example.org",
+            "Ana López",
+            "",
+        )
+        event = db.session.execute(
+            select(AuditEvent).where(AuditEvent.action == "user.update")
+        ).scalar_one()
+    assert (event.via, event.actor_id) == ("cli", None)
+    assert event.before == {
+        "email": "e@example.org",
+        "full_name": "Ana Lopez",
+        "profession": "Resident physician",
+    }
+
+
+def test_edit_with_nothing_new_says_so(app, runner, make_user):
+    make_user(email="e@example.org", full_name="Ana")
+    result = runner.invoke(args=["users", "edit", "e@example.org", "--name", "Ana"])
+    assert result.exit_code == 0
+    assert "nothing changed" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([], "Nothing to change: give --name, --new-email or --profession."),
+        (["--name", "x" * 10_000], "A name has at most 200 characters."),
+        (["--new-email", "nope"], "Enter an email address in the form"),
+        (["--new-email", "taken@example.org"], "already exists"),
+    ],
+)
+def test_edit_refuses_bad_input_and_changes_nothing(app, runner, make_user, args, message):
+    make_user(email="taken@example.org")
+    user = make_user(email="e@example.org")
+
+    result = runner.invoke(args=["users", "edit", "e@example.org", *args])
+
+    assert result.exit_code == 1
+    assert message in result.output
+    with app.app_context():
+        assert db.session.get(User, user.id).email == "e@example.org"
+        assert (
+            db.session.execute(select(AuditEvent).where(AuditEvent.action == "user.update")).first()
+            is None
+        )
+
+
+def test_edit_an_unknown_account_fails_clearly(runner):
+    result = runner.invoke(args=["users", "edit", "x@example.org", "--name", "X"])
+    assert result.exit_code == 1
+    assert "No account uses the email address 'x@example.org'" in result.output
+
+
+def test_invite_sends_a_new_invitation(app, runner, outbox):
+    person = invited_user(app)
+
+    result = runner.invoke(args=["users", "invite", person.email.upper()])
+
+    assert result.exit_code == 0, result.output
+    assert f"An invitation has been sent to {person.email}." in result.output
+    (message,) = outbox()
+    assert message["To"] == person.email
+    assert "/invitation/" in message.get_body(("plain",)).get_content()
+    with app.app_context():
+        event = db.session.execute(
+            select(AuditEvent).where(AuditEvent.action == "user.invite")
+        ).scalar_one()
+    assert (event.via, event.target_id) == ("cli", str(person.id))
+
+
+@pytest.mark.parametrize(
+    ("email", "message"),
+    [
+        ("signed-up@example.org", "already set a password"),
+        ("nobody@example.org", "No account uses the email address"),
+    ],
+)
+def test_invite_refuses_with_the_reason(runner, make_user, outbox, email, message):
+    make_user(email="signed-up@example.org")
+    result = runner.invoke(args=["users", "invite", email])
+    assert result.exit_code == 1
+    assert message in result.output
+    assert outbox() == []

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
+from sqlalchemy import select
 
 from lms.accounts.models import User
 from lms.accounts.tokens import make_reset_token
-from lms.extensions import db
+from lms.catalog.services import course_by_slug
+from lms.cohorts import services
+from lms.cohorts.models import Cohort
+from lms.extensions import db, utcnow
 from tests.http.conftest import page_text, path_of
+from tests.learning_fixtures import EXAMPLE, SLUG, import_folder
 
 HOTLINE = "1-888-373-7888"
 SKIP_LINK = "Skip to main content"
@@ -127,6 +133,46 @@ def every_page(app, client, make_user, login, submit, setup_link):
             submit("/account", {"full_name": ""}, action="/account/profile"),
         )
         add("users", client.get("/admin/users"))
+        add("new user", client.get("/admin/users/new"))
+        add("user", client.get(f"/admin/users/{admin.id}"))
+        add("audit trail", client.get("/admin/audit"))
+        add("audit trail, errors", client.get("/admin/audit?date_from=2027-02-30"))
+        add("instructors", client.get("/admin/courses"))
+
+        import_folder(app, EXAMPLE)
+        add("cohorts", client.get("/admin/cohorts"))
+        add("new cohort, errors", submit("/admin/cohorts/new", {"name": ""}))
+        submit("/admin/cohorts/new", {"name": "July intake"})
+        with app.app_context():
+            cohort = db.session.execute(select(Cohort)).scalar_one()
+            course = course_by_slug(SLUG)
+            services.set_course(cohort, course, None, actor=None, via="cli", now=utcnow())
+            db.session.commit()
+            cohort_id = cohort.id
+        page = f"/admin/cohorts/{cohort_id}"
+        add("cohort", client.get(page))
+        roster = b"email,full name\nana@example.org,Ana Lopez\nbad,Bo\n"
+        upload = submit(
+            page,
+            {"roster": (io.BytesIO(roster), "intake.csv")},
+            action=f"{page}/roster",
+            content_type="multipart/form-data",
+        )
+        add("roster preview", client.get(upload.headers["Location"]))
+        add(
+            "cohort, upload errors",
+            submit(
+                page,
+                {"roster": (io.BytesIO(b""), "empty.csv")},
+                action=f"{page}/roster",
+                content_type="multipart/form-data",
+            ),
+        )
+        add("reports", client.get("/reports"))
+        for report in ("progress", "quizzes/first-steps/items", "knowledge-gain", "evaluation"):
+            add(report, client.get(f"/reports/courses/{SLUG}/{report}?cohort={cohort_id}"))
+        add("progress, errors", client.get(f"/reports/courses/{SLUG}/progress?cohort=999"))
+        add("completions", client.get("/reports/completions"))
         return pages
 
     return collect

@@ -317,3 +317,129 @@ def test_setup_link_exists_only_while_no_administrator_does(ctx, make_user):
     assert services.setup_link().startswith("http://lms.test/setup/")
     make_user(role="administrator")
     assert services.setup_link() is None
+
+
+# -- administration ------------------------------------------------------------------------
+
+
+def _update_events() -> list[AuditEvent]:
+    query = select(AuditEvent).where(AuditEvent.action == "user.update").order_by(AuditEvent.id)
+    return list(db.session.execute(query).scalars())
+
+
+def test_update_user_records_one_event_with_the_changed_fields_only(ctx, make_user):
+    admin = db.session.get(User, make_user("administrator").id)
+    user = db.session.get(User, make_user(full_name="Ana Lopez", profession="Midwife").id)
+    old_email = user.email
+
+    changed = services.update_user(
+        user,
+        email=" Ana@Example.org ",
+        full_name="Ana  López",
+        profession="Midwife",
+        actor=admin,
+        via="web",
+    )
+    db.session.commit()
+
+    assert changed == ["email", "full_name"]
+    assert (user.email, user.full_name, user.profession) == (
+        "ana@example.org",
+        "Ana López",
+        "Midwife",
+    )
+    (event,) = _update_events()
+    assert event.before == {"email": old_email, "full_name": "Ana Lopez"}
+    assert event.after == {"email": "ana@example.org", "full_name": "Ana López"}
+    assert (event.actor_id, event.via, event.target_id) == (admin.id, "web", str(user.id))
+
+
+def test_update_user_with_nothing_new_records_nothing(ctx, make_user):
+    user = db.session.get(User, make_user().id)
+    changed = services.update_user(
+        user,
+        email=user.email.upper(),
+        full_name=user.full_name,
+        profession=user.profession,
+        actor=None,
+        via="cli",
+    )
+    assert changed == []
+    assert _update_events() == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"email": "not an email"}, "email"),
+        ({"email": "taken@example.org"}, "email"),
+        ({"full_name": "x" * 10_000}, "full_name"),
+        ({"full_name": " "}, "full_name"),
+        ({"full_name": "Bell\x07Name"}, "full_name"),
+        ({"profession": "p" * 121}, "profession"),
+    ],
+)
+def test_update_user_refuses_bad_details_and_changes_nothing(ctx, make_user, changes, field):
+    make_user(email="taken@example.org")
+    user = db.session.get(User, make_user().id)
+    before = (user.email, user.full_name, user.profession)
+    details = {"email": user.email, "full_name": user.full_name, "profession": "", **changes}
+
+    with pytest.raises(services.AccountError) as refused:
+        services.update_user(user, **details, actor=None, via="cli")
+
+    assert refused.value.field == field
+    assert (user.email, user.full_name, user.profession) == before
+    assert _update_events() == []
+
+
+def test_an_email_change_ends_earlier_links(ctx, make_user):
+    user = db.session.get(User, make_user().id)
+    token = tokens.make_reset_token(user)
+    services.update_user(
+        user,
+        email="new@example.org",
+        full_name=user.full_name,
+        profession="",
+        actor=None,
+        via="cli",
+    )
+    assert tokens.user_for_reset_token(token) is None
+
+
+def test_administrators_cannot_lock_themselves_out(ctx, make_user):
+    admin = db.session.get(User, make_user("administrator").id)
+    with pytest.raises(services.AccountError, match="own administrator role") as refused:
+        services.set_role(admin, "learner", actor=admin, via="web")
+    assert refused.value.field == "role"
+    with pytest.raises(services.AccountError, match="deactivate your own account"):
+        services.set_active(admin, False, actor=admin, via="web")
+    assert (admin.role, admin.active) == ("administrator", True)
+    # Another administrator, or the command line, may.
+    other = db.session.get(User, make_user("administrator").id)
+    services.set_role(admin, "instructor", actor=other, via="web")
+    services.set_active(admin, False, actor=None, via="cli")
+    assert (admin.role, admin.active) == ("instructor", False)
+
+
+def test_user_filters(ctx, make_user):
+    make_user(full_name="Ana López", email="ana@example.org")
+    make_user("instructor", full_name="Bo 50% Chen", email="bo@example.org", active=False)
+    invited = services.create_user(email="cy@example.org", full_name="Cy", via="cli")
+    db.session.commit()
+
+    def emails(**filters) -> list[str]:
+        return [u.email for u in services.users_matching(services.UserFilters(**filters))]
+
+    assert emails(search="lóp") == ["ana@example.org"]
+    assert emails(search="50%") == ["bo@example.org"]
+    assert emails(search="%") == ["bo@example.org"]
+    assert emails(role="instructor") == ["bo@example.org"]
+    assert emails(status="deactivated") == ["bo@example.org"]
+    assert emails(status="invited") == [invited.email]
+    assert emails(status="active") == ["ana@example.org"]
+    assert services.status_of(invited) is services.UserStatus.INVITED
+    with pytest.raises(services.AccountError, match="Unknown status"):
+        emails(status="gone")
+    with pytest.raises(services.AccountError, match="Unknown role"):
+        emails(role="root")
