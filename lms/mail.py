@@ -14,18 +14,20 @@ from __future__ import annotations
 import os
 import secrets
 import smtplib
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from flask import current_app, render_template, url_for
-from sqlalchemy import ForeignKey, String, Text, func, insert, select, update
+from sqlalchemy import ForeignKey, String, Text, func, insert, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.extensions import UTCDateTime, db, utcnow
 
 SUBJECT_MAX = 300
 MAX_DELIVERY_ATTEMPTS = 5
+RETRY_PAUSE = timedelta(minutes=5)
 
 
 class OutgoingMail(db.Model):
@@ -41,9 +43,13 @@ class OutgoingMail(db.Model):
     to_address: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(SUBJECT_MAX))
     body: Mapped[str] = mapped_column(Text)
-    # Pending while sent_at is NULL and attempts < MAX_DELIVERY_ATTEMPTS.
+    # The request or command that queued it, so that a request sends its own mail.
+    batch: Mapped[str | None] = mapped_column(String(32), index=True)
+    # Pending while sent_at is NULL and attempts < MAX_DELIVERY_ATTEMPTS; after a
+    # failure, not tried again before next_attempt_at.
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str] = mapped_column(String(500), default="")
 
 
@@ -114,19 +120,36 @@ def _write_to_outbox(msg: EmailMessage, folder: str) -> str:
 # -- the queue -----------------------------------------------------------------
 
 
-def queue_many(messages: list[dict]) -> int:
+def new_batch() -> str:
+    """A label for the mail one request or command queues, to send just that."""
+    return secrets.token_hex(8)
+
+
+def queue_many(messages: list[dict], batch: str | None = None) -> int:
     """Queue messages in one statement. Each dict has kind, user_id, to_address,
     subject and body. Nothing is sent until the transaction commits and
     :func:`deliver_queued` runs."""
     if not messages:
         return 0
     now = utcnow()
-    rows = [{**m, "subject": m["subject"][:SUBJECT_MAX], "created_at": now} for m in messages]
+    rows = [
+        {**m, "subject": m["subject"][:SUBJECT_MAX], "created_at": now, "batch": batch}
+        for m in messages
+    ]
     db.session.execute(insert(OutgoingMail), rows)
     return len(rows)
 
 
+def _due(now: datetime):
+    return (
+        OutgoingMail.sent_at.is_(None),
+        OutgoingMail.attempts < MAX_DELIVERY_ATTEMPTS,
+        or_(OutgoingMail.next_attempt_at.is_(None), OutgoingMail.next_attempt_at <= now),
+    )
+
+
 def pending_count() -> int:
+    """Messages not sent yet that will still be tried."""
     return db.session.execute(
         select(func.count())
         .select_from(OutgoingMail)
@@ -134,28 +157,54 @@ def pending_count() -> int:
     ).scalar_one()
 
 
-def deliver_queued(limit: int = 500) -> tuple[int, int]:
-    """Send up to ``limit`` queued messages, oldest first. Returns (sent, failed).
+def failed_count() -> int:
+    """Messages given up on after MAX_DELIVERY_ATTEMPTS (``mail retry`` tries them again)."""
+    return db.session.execute(
+        select(func.count())
+        .select_from(OutgoingMail)
+        .where(OutgoingMail.sent_at.is_(None), OutgoingMail.attempts >= MAX_DELIVERY_ATTEMPTS)
+    ).scalar_one()
+
+
+def retry_failed() -> int:
+    """Give the messages given up on a fresh set of attempts."""
+    return db.session.execute(
+        update(OutgoingMail)
+        .where(OutgoingMail.sent_at.is_(None), OutgoingMail.attempts >= MAX_DELIVERY_ATTEMPTS)
+        .values(attempts=0, next_attempt_at=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
+@dataclass(frozen=True)
+class Delivery:
+    sent: int
+    failed: int
+    # True when delivery stopped at a failure (the relay is down): the rest wait.
+    stopped: bool = False
+
+
+def deliver_queued(limit: int = 500, *, batch: str | None = None) -> Delivery:
+    """Send up to ``limit`` queued messages that are due, oldest first (only those
+    of ``batch`` when given). Stops at the first failure: when the mail relay is
+    down, one failed connection is enough to know, and the rest wait for the next
+    run rather than holding a request.
 
     Each message is claimed by a conditional UPDATE before it is sent, so two
-    processes running this at once never send the same message twice. A failed
-    message is tried again on later runs, up to MAX_DELIVERY_ATTEMPTS times.
+    processes running this at once never send the same message twice (a process
+    killed between the claim and the sending loses that one message: at most
+    once, never twice). A failed message is tried again after a growing pause
+    (5 minutes, then 10, 20, 40), up to MAX_DELIVERY_ATTEMPTS times.
     """
-    ids = (
-        db.session.execute(
-            select(OutgoingMail.id)
-            .where(OutgoingMail.sent_at.is_(None), OutgoingMail.attempts < MAX_DELIVERY_ATTEMPTS)
-            .order_by(OutgoingMail.id)
-            .limit(limit)
-        )
-        .scalars()
-        .all()
-    )
-    sent = failed = 0
+    query = select(OutgoingMail.id).where(*_due(utcnow())).order_by(OutgoingMail.id)
+    if batch is not None:
+        query = query.where(OutgoingMail.batch == batch)
+    ids = db.session.execute(query.limit(limit)).scalars().all()
+    sent = 0
     for mail_id in ids:
         claimed = db.session.execute(
             update(OutgoingMail)
-            .where(OutgoingMail.id == mail_id, OutgoingMail.sent_at.is_(None))
+            .where(OutgoingMail.id == mail_id, *_due(utcnow()))
             .values(sent_at=utcnow(), attempts=OutgoingMail.attempts + 1)
             .execution_options(synchronize_session=False)
         ).rowcount
@@ -169,8 +218,41 @@ def deliver_queued(limit: int = 500) -> tuple[int, int]:
             current_app.logger.exception("Could not send mail to %s", row.to_address)
             row.sent_at = None
             row.last_error = str(error)[:500]
-            failed += 1
-        else:
-            sent += 1
+            row.next_attempt_at = utcnow() + RETRY_PAUSE * 2 ** (row.attempts - 1)
+            db.session.commit()
+            return Delivery(sent=sent, failed=1, stopped=True)
+        sent += 1
         db.session.commit()
-    return sent, failed
+    return Delivery(sent=sent, failed=0)
+
+
+def send_batch_now(batch: str) -> Delivery:
+    """At the end of a request: send the mail that request queued (up to
+    LMS_MAIL_SEND_IN_REQUEST_MAX messages); the rest waits for ``mail send``."""
+    return deliver_queued(current_app.config["MAIL_SEND_IN_REQUEST_MAX"], batch=batch)
+
+
+def send_and_describe(message: str, batch: str, queued: int) -> tuple[str, str]:
+    """After a request's commit: send its mail, and return (sentence, flash
+    category) saying what was done and what became of the mail."""
+    delivery = send_batch_now(batch)
+    text = f"{message} {delivery_note(delivery, queued)}".strip()
+    return text, "error" if delivery.stopped else "success"
+
+
+def delivery_note(delivery: Delivery, queued: int) -> str:
+    """What became of the ``queued`` messages, for the person who caused them."""
+    if queued <= 0:
+        return ""
+    if delivery.sent >= queued:
+        return "The mail is sent." if queued == 1 else f"All {queued:,} messages are sent."
+    waiting = queued - delivery.sent
+    if delivery.stopped:
+        return (
+            f"{delivery.sent:,} of {queued:,} messages sent; the mail server did not take the "
+            f"other {waiting:,}, which wait in the queue and will be tried again."
+        )
+    return (
+        f"{delivery.sent:,} of {queued:,} messages sent; the other {waiting:,} wait in the "
+        "queue and go out when `flask --app lms mail send` runs, or with the button below."
+    )

@@ -14,6 +14,9 @@ Import what a test module needs: ``from tests.report_fixtures import ...``. As i
 - ``assign(app, instructor, slug)``: makes an instructor teach a course.
 - ``reports`` fixture: the example course with six learners whose answers to the
   first module's quiz are chosen so the item statistics can be worked by hand.
+- ``evaluators(app, make_user, answers)``: a learner per evaluation form, each
+  submitting it an hour after the one before (EVALUATIONS: five answers whose
+  order of submission is not the order of their text).
 """
 
 from __future__ import annotations
@@ -116,6 +119,28 @@ def finish(app, user, *, slug: str = SLUG, at: datetime = NOW, pre=WRONG, post=R
         evaluation={"e-met-objectives": "4", "e-improve": "More cases, please."},
         at=at,
     )
+
+
+# Evaluation forms in the order they are submitted, an hour apart: neither the
+# ratings nor the written answers are in order, and two answers differ only in case.
+EVALUATIONS = [
+    {"e-met-objectives": "2", "e-improve": "more cases, please."},
+    {"e-met-objectives": "5", "e-improve": "Zoom in on the diagrams."},
+    {"e-met-objectives": "4", "e-improve": "A glossary of terms."},
+    {"e-met-objectives": "5"},
+    {"e-met-objectives": "3", "e-improve": "More cases, please."},
+]
+
+
+def evaluators(app, make_user, answers=EVALUATIONS, *, name="Evaluator", at=NOW) -> list:
+    """A new learner for each evaluation form in ``answers``, the n-th submitting
+    it n hours after ``at`` (``study`` adds one more)."""
+    users = []
+    for number, fields in enumerate(answers, start=1):
+        user = make_user(full_name=f"{name} {number}", email=f"{name.lower()}{number}@example.org")
+        study(app, user, evaluation=fields, at=at + timedelta(hours=number))
+        users.append(user)
+    return users
 
 
 def make_cohort(app, name: str, course_slugs=(SLUG,), members=(), due_on=None) -> int:

@@ -14,7 +14,6 @@ import io
 from flask import (
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -55,9 +54,9 @@ def _page_number() -> int:
     return min(max(1, page), 1_000_000)
 
 
-def _deliver_queued_mail() -> None:
-    """After the commit: send what the request queued (the rest goes from cron)."""
-    mail.deliver_queued(limit=current_app.config["MAIL_SEND_IN_REQUEST_MAX"])
+def _flash_with_mail(message: str, batch: str) -> None:
+    """After the commit: send the invitation this request queued, and say so."""
+    flash(*mail.send_and_describe(message, batch, 1))
 
 
 # -- users ------------------------------------------------------------------------------
@@ -119,6 +118,7 @@ def user_new():
     _require_user_manager()
     form = NewUserForm()
     if form.validate_on_submit():
+        batch = mail.new_batch()
         try:
             user = services.create_user(
                 email=form.email.data,
@@ -128,14 +128,13 @@ def user_new():
                 actor=current_user,
                 via="web",
             )
-            invitations.queue_invitations([user], courses=[], now=utcnow())
+            invitations.queue_invitations([user], courses=[], now=utcnow(), batch=batch)
         except services.AccountError as error:
             db.session.rollback()
             _form_errors(form, error)
         else:
             db.session.commit()
-            _deliver_queued_mail()
-            flash(f"Account created. An invitation has been sent to {user.email}.", "success")
+            _flash_with_mail(f"Account created; an invitation to {user.email} is queued.", batch)
             return redirect(url_for("accounts.user_detail", user_id=user.id))
     status = UNPROCESSABLE if form.errors else 200
     return render_template("admin/user_new.html", form=form, professions=PROFESSIONS), status
@@ -263,16 +262,16 @@ def user_activate(user_id: int):
 @login_required
 def user_invite(user_id: int):
     user = _user_or_404(user_id)
+    batch = mail.new_batch()
     try:
-        invitations.resend(user, actor=current_user, via="web", now=utcnow())
+        invitations.resend(user, actor=current_user, via="web", now=utcnow(), batch=batch)
     except invitations.InvitationError as error:
         db.session.rollback()
         form = ActionForm(formdata=None, prefix="invite")
         form.form_errors.append(error.message)
         return _user_page(user, invite_form=form, status=UNPROCESSABLE)
     db.session.commit()
-    _deliver_queued_mail()
-    flash(f"A new invitation has been sent to {user.email}.", "success")
+    _flash_with_mail(f"A new invitation to {user.email} is queued.", batch)
     return _back_to(user)
 
 

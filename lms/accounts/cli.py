@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from lms import mail
@@ -131,14 +130,21 @@ def edit(email, full_name, new_email, profession):
 def invite(email):
     """Send the account EMAIL a new invitation to choose its first password."""
     user = _user(email)
+    batch = mail.new_batch()
     try:
-        invitations.resend(user, actor=None, via="cli", now=utcnow())
+        invitations.resend(user, actor=None, via="cli", now=utcnow(), batch=batch)
     except invitations.InvitationError as error:
         db.session.rollback()
         _fail(error.message)
     db.session.commit()
-    mail.deliver_queued(limit=current_app.config["MAIL_SEND_IN_REQUEST_MAX"])
-    click.echo(f"An invitation has been sent to {user.email}.")
+    delivery = mail.send_batch_now(batch)
+    if delivery.stopped:
+        click.echo(
+            f"An invitation to {user.email} is queued; the mail server did not take "
+            "it now, and `flask --app lms mail send` will try again."
+        )
+    else:
+        click.echo(f"An invitation has been sent to {user.email}.")
 
 
 @users_cli.command("set-role")

@@ -43,7 +43,12 @@ def _days() -> int:
 
 
 def queue_invitations(
-    people: list[Invitee], *, courses: list[str], cohort_name: str = "", now: datetime
+    people: list[Invitee],
+    *,
+    courses: list[str],
+    cohort_name: str = "",
+    now: datetime,
+    batch: str | None = None,
 ) -> int:
     """Queue an invitation for each person (who must have no password yet).
 
@@ -75,7 +80,7 @@ def queue_invitations(
                 "body": body,
             }
         )
-    mail.queue_many(messages)
+    mail.queue_many(messages, batch=batch)
     ids = [p.id for p in people]
     for start in range(0, len(ids), 500):
         db.session.execute(
@@ -87,7 +92,7 @@ def queue_invitations(
     return len(messages)
 
 
-def resend(user: User, *, actor, via: str, now: datetime) -> None:
+def resend(user: User, *, actor, via: str, now: datetime, batch: str | None = None) -> None:
     """A new invitation for someone who has not set a password yet."""
     if not user.active:
         raise InvitationError("This account is deactivated: reactivate it before inviting.")
@@ -98,7 +103,7 @@ def resend(user: User, *, actor, via: str, now: datetime) -> None:
         )
     from lms.learning.services import enrolled_course_titles
 
-    queue_invitations([user], courses=enrolled_course_titles(user), now=now)
+    queue_invitations([user], courses=enrolled_course_titles(user), now=now, batch=batch)
     db.session.refresh(user)
     audit.record(
         "user.invite",

@@ -3,7 +3,7 @@ for scripts and cron."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import click
 from flask import current_app
@@ -46,9 +46,12 @@ def _day(value: str | None, option: str) -> date | None:
         _fail(f"{option}: {value!r} is not a day such as 2027-06-30.")
 
 
-def _deliver() -> None:
-    sent, failed = mail.deliver_queued(limit=1_000_000)
-    click.echo(f"Mail: {sent} sent, {failed} failed.")
+def _deliver(batch: str) -> None:
+    """Send the mail this command queued; other waiting mail is `mail send`'s."""
+    delivery = mail.deliver_queued(limit=1_000_000, batch=batch)
+    click.echo(f"Mail: {delivery.sent} sent, {mail.pending_count()} waiting.")
+    if delivery.stopped:
+        click.echo("The mail server did not accept a message: `mail send` will try again.")
 
 
 @cohorts_cli.command("list")
@@ -155,7 +158,8 @@ def enroll(cohort_name, csv_file, dry_run, skip_bad_rows):
             "apply the good rows with --skip-bad-rows."
         )
     try:
-        result = roster.apply(cohort, plan, actor=None, via="cli", now=utcnow())
+        batch = mail.new_batch()
+        result = roster.apply(cohort, plan, actor=None, via="cli", now=utcnow(), batch=batch)
     except services.CohortError as error:
         db.session.rollback()
         _fail(error.message)
@@ -164,7 +168,22 @@ def enroll(cohort_name, csv_file, dry_run, skip_bad_rows):
         f"Applied: {result.added} added ({result.created} new accounts invited, "
         f"{result.told} told by mail)."
     )
-    _deliver()
+    _deliver(batch)
+
+
+@cohorts_cli.command("purge-uploads")
+@click.option(
+    "--days",
+    default=7,
+    show_default=True,
+    type=click.IntRange(0, 3650),
+    help="Forget uploaded CSV files older than this many days.",
+)
+def purge_uploads(days):
+    """Forget uploaded CSV files: previews never applied (applied ones are already empty)."""
+    deleted = services.delete_roster_uploads_before(utcnow() - timedelta(days=days))
+    db.session.commit()
+    click.echo(f"{deleted} uploaded files forgotten.")
 
 
 @reminders_cli.command("send")
@@ -194,21 +213,34 @@ def send_reminders(interval_days, within_days, dry_run):
             click.echo(f"{due.email}\t{due.course_slug}\tdue {due.due_on}")
         click.echo(f"{len(behind)} reminders would be sent. Dry run: nothing was changed.")
         return
-    queued = reminders.send_reminders(now, interval_days=interval_days, within_days=within_days)
+    batch = mail.new_batch()
+    queued = reminders.send_reminders(
+        now, interval_days=interval_days, within_days=within_days, batch=batch
+    )
     db.session.commit()
     click.echo(f"{queued} reminders queued.")
-    _deliver()
+    _deliver(batch)
 
 
 @mail_cli.command("send")
 @click.option("--limit", default=1000, show_default=True, type=click.IntRange(1, 1_000_000))
 def send_mail(limit):
     """Send queued mail, oldest first. Safe to run from cron on every app server."""
-    sent, failed = mail.deliver_queued(limit=limit)
-    click.echo(f"{sent} sent, {failed} failed, {mail.pending_count()} still waiting.")
+    delivery = mail.deliver_queued(limit=limit)
+    click.echo(f"{delivery.sent} sent, {mail.pending_count()} still waiting.")
+    if delivery.stopped:
+        _fail("The mail server did not accept a message; it will be tried again later.")
 
 
 @mail_cli.command("status")
 def mail_status():
-    """How many messages are waiting."""
-    click.echo(f"{mail.pending_count()} messages waiting.")
+    """How many messages are waiting, and how many were given up on."""
+    click.echo(f"{mail.pending_count()} messages waiting, {mail.failed_count()} given up on.")
+
+
+@mail_cli.command("retry")
+def mail_retry():
+    """Try again the messages given up on after repeated failures."""
+    count = mail.retry_failed()
+    db.session.commit()
+    click.echo(f"{count} messages will be tried again by the next `mail send`.")

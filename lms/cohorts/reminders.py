@@ -20,6 +20,8 @@ from lms.catalog.models import Course, CourseVersion
 from lms.extensions import db
 from lms.learning.models import Enrollment
 
+SLACK = timedelta(hours=1)
+
 
 @dataclass(frozen=True)
 class Due:
@@ -34,7 +36,9 @@ class Due:
 
 
 def _behind(now: datetime, interval_days: int, within_days: int):
-    cutoff = now - timedelta(days=interval_days)
+    # An hour's slack, so that a daily cron that runs a little earlier than last
+    # week's run still finds last week's reminder old enough (no drift to day 8).
+    cutoff = now - timedelta(days=interval_days) + SLACK
     horizon = now.date() + timedelta(days=within_days)
     return (
         Enrollment.completed_at.is_(None),
@@ -66,7 +70,9 @@ def learners_behind(now: datetime, *, interval_days: int, within_days: int) -> l
     return [Due(*row) for row in rows]
 
 
-def send_reminders(now: datetime, *, interval_days: int, within_days: int) -> int:
+def send_reminders(
+    now: datetime, *, interval_days: int, within_days: int, batch: str | None = None
+) -> int:
     """Queue a reminder for every learner behind, and mark them reminded. The
     caller commits, then delivers the queue."""
     behind = learners_behind(now, interval_days=interval_days, within_days=within_days)
@@ -109,4 +115,4 @@ def send_reminders(now: datetime, *, interval_days: int, within_days: int) -> in
                 ),
             }
         )
-    return mail.queue_many(messages)
+    return mail.queue_many(messages, batch=batch)

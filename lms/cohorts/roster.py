@@ -155,14 +155,9 @@ def _header_key(name: str) -> str:
 
 
 def _numbered(reader):
-    """(line the row starts on, row): a quoted cell may run over several lines, and
-    ``reader.line_num`` is the line a row ends on."""
-    while True:
-        start = reader.line_num + 1
-        row = next(reader, None)
-        if row is None:
-            return
-        yield start, row
+    """(row number as a spreadsheet shows it, row): every record is one row, blank
+    ones included, even when a quoted cell runs over several lines of the file."""
+    return enumerate(reader, start=1)
 
 
 def _records(reader, max_rows: int) -> list[tuple[int, dict[str, str]]]:
@@ -335,7 +330,15 @@ def plan_records(cohort: Cohort, records: list[tuple[int, dict[str, str]]]) -> R
 # -- applying ------------------------------------------------------------------
 
 
-def apply(cohort: Cohort, roster: RosterPlan, *, actor: User | None, via: str, now: datetime):
+def apply(
+    cohort: Cohort,
+    roster: RosterPlan,
+    *,
+    actor: User | None,
+    via: str,
+    now: datetime,
+    batch: str | None = None,
+):
     """Carry out the good rows of ``roster`` (rows with errors are skipped).
 
     The caller commits; on any failure it rolls back and nothing has changed.
@@ -404,9 +407,10 @@ def apply(cohort: Cohort, roster: RosterPlan, *, actor: User | None, via: str, n
         courses=titles,
         cohort_name=cohort.name,
         now=now,
+        batch=batch,
     )
     told = _tell_enrolled(
-        [row for row in existing_rows if row.user_id in added], titles, cohort.name
+        [row for row in existing_rows if row.user_id in added], titles, cohort.name, batch
     )
     if not new_rows and not added:
         return ApplyResult(created=0, added=0, invited=0, told=0)
@@ -448,7 +452,9 @@ def _accounts(emails: list[str]) -> dict[str, _Account]:
     return found
 
 
-def _tell_enrolled(rows: list[RosterRow], titles: list[str], cohort_name: str) -> int:
+def _tell_enrolled(
+    rows: list[RosterRow], titles: list[str], cohort_name: str, batch: str | None
+) -> int:
     if not rows:
         return 0
     accounts = _accounts([row.email for row in rows])
@@ -470,7 +476,8 @@ def _tell_enrolled(rows: list[RosterRow], titles: list[str], cohort_name: str) -
                 ),
             }
             for row in rows
-        ]
+        ],
+        batch=batch,
     )
 
 
@@ -483,6 +490,7 @@ def add_person(
     actor: User | None,
     via: str,
     now: datetime,
+    batch: str | None = None,
 ) -> RosterRow:
     """Add one person, from the cohort page: the same rules as one row of a file.
     Raises CohortError naming the field at fault."""
@@ -494,5 +502,5 @@ def add_person(
         raise services.CohortError(message[0].upper() + message[1:], row.field)
     if row.outcome == MEMBER:
         raise services.CohortError(f"{row.email} is already a member of {cohort.name}.", "email")
-    apply(cohort, roster, actor=actor, via=via, now=now)
+    apply(cohort, roster, actor=actor, via=via, now=now, batch=batch)
     return row

@@ -17,7 +17,14 @@ from sqlalchemy import and_, delete, exists, func, insert, literal, select, upda
 from lms import audit
 from lms.accounts.models import User
 from lms.catalog.models import Course, CourseVersion
-from lms.cohorts.models import COHORT_NAME_MAX, DESCRIPTION_MAX, Cohort, CohortCourse, CohortMember
+from lms.cohorts.models import (
+    COHORT_NAME_MAX,
+    DESCRIPTION_MAX,
+    Cohort,
+    CohortCourse,
+    CohortMember,
+    RosterUpload,
+)
 from lms.extensions import db
 from lms.learning.models import Enrollment
 
@@ -429,9 +436,22 @@ def sync_due_dates(user_ids) -> None:
     )
 
 
-def delete_roster_uploads_before(cutoff: datetime) -> int:
-    from lms.cohorts.models import RosterUpload
+def claim_upload(upload: RosterUpload, now: datetime) -> None:
+    """Mark an uploaded file applied and forget its contents (names and addresses
+    are kept no longer than needed), by a conditional UPDATE: if another request
+    applied it first, CohortError."""
+    claimed = db.session.execute(
+        update(RosterUpload)
+        .where(RosterUpload.id == upload.id, RosterUpload.applied_at.is_(None))
+        .values(applied_at=now, data=b"")
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise CohortError("This file has already been applied.")
 
+
+def delete_roster_uploads_before(cutoff: datetime) -> int:
+    """Forget uploaded files older than ``cutoff`` (previewed and never applied)."""
     return db.session.execute(
         delete(RosterUpload).where(RosterUpload.uploaded_at < cutoff)
     ).rowcount

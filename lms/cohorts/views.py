@@ -20,6 +20,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
 
 from lms import mail, permissions
 from lms.accounts import invitations
@@ -59,10 +60,9 @@ def _field_error(form, error: services.CohortError) -> None:
         form.form_errors.append(error.message)
 
 
-def _deliver_mail() -> None:
-    sent, failed = mail.deliver_queued(current_app.config["MAIL_SEND_IN_REQUEST_MAX"])
-    if failed:
-        flash(f"{failed} message(s) could not be sent; they will be tried again.", "error")
+def _flash_with_mail(message: str, batch: str, queued: int) -> None:
+    """Send what this request queued, then say what happened and what became of the mail."""
+    flash(*mail.send_and_describe(message, batch, queued))
 
 
 # -- cohorts -------------------------------------------------------------------
@@ -137,6 +137,7 @@ def _cohort_page(
             upload_form=upload_form or UploadForm(formdata=None),
             window_problem=services.window_problem(cohort, utcnow()),
             mail_waiting=mail.pending_count(),
+            mail_failed=mail.failed_count(),
         ),
         status,
     )
@@ -219,6 +220,7 @@ def add_member(cohort_id: int):
     cohort = _cohort(cohort_id)
     form = MemberForm()
     if form.validate_on_submit():
+        batch = mail.new_batch()
         try:
             row = roster.add_person(
                 cohort,
@@ -228,15 +230,17 @@ def add_member(cohort_id: int):
                 actor=current_user,
                 via="web",
                 now=utcnow(),
+                batch=batch,
             )
         except services.CohortError as error:
             db.session.rollback()
             _field_error(form, error)
         else:
             db.session.commit()
-            _deliver_mail()
-            told = "sent an invitation" if row.outcome == roster.NEW else "told by mail"
-            flash(f"{row.email} is now a member, enrolled and {told}.", "success")
+            told = "an invitation" if row.outcome == roster.NEW else "a message saying so"
+            _flash_with_mail(
+                f"{row.email} is now a member and enrolled; {told} is queued.", batch, 1
+            )
             return redirect(url_for("cohorts.cohort_page", cohort_id=cohort.id))
     return _cohort_page(cohort, member_form=form, status=UNPROCESSABLE)
 
@@ -267,15 +271,15 @@ def remove_member(cohort_id: int, user_id: int):
 def resend_invitation(cohort_id: int, user_id: int):
     cohort = _cohort(cohort_id)
     user = _member(cohort, user_id)
+    batch = mail.new_batch()
     try:
-        invitations.resend(user, actor=current_user, via="web", now=utcnow())
+        invitations.resend(user, actor=current_user, via="web", now=utcnow(), batch=batch)
     except invitations.InvitationError as error:
         db.session.rollback()
         flash(error.message, "error")
     else:
         db.session.commit()
-        _deliver_mail()
-        flash(f"A new invitation was sent to {user.email}.", "success")
+        _flash_with_mail(f"A new invitation to {user.email} is queued.", batch, 1)
     return redirect(url_for("cohorts.cohort_page", cohort_id=cohort.id))
 
 
@@ -324,7 +328,13 @@ def _upload(cohort: Cohort, upload_id: int) -> RosterUpload:
 def roster_preview(cohort_id: int, upload_id: int):
     cohort = _cohort(cohort_id)
     upload = _upload(cohort, upload_id)
-    plan = roster.plan(cohort, upload.data)
+    if upload.applied_at is not None:
+        return render_template("cohorts/preview.html", cohort=cohort, upload=upload, plan=None)
+    try:
+        plan = roster.plan(cohort, upload.data)
+    except roster.RosterError as error:  # the limits changed since the upload
+        flash(f"This file can no longer be read: {error.message}", "error")
+        return redirect(url_for("cohorts.cohort_page", cohort_id=cohort.id))
     page = _page()
     start = (page - 1) * PREVIEW_PAGE_SIZE
     return render_template(
@@ -349,31 +359,43 @@ def apply_roster(cohort_id: int, upload_id: int):
     upload = _upload(cohort, upload_id)
     preview = url_for("cohorts.roster_preview", cohort_id=cohort.id, upload_id=upload.id)
     if upload.applied_at is not None:
-        flash("This file has already been applied.", "info")
+        flash("Nothing was applied. This file has already been applied.", "error")
         return redirect(preview)
-    plan = roster.plan(cohort, upload.data)
-    if request.form.get("digest") != plan.digest():
-        flash(
-            "Something changed since this preview (accounts or members were added). "
-            "Nothing was applied: check the new preview below and apply again.",
-            "error",
-        )
-        return redirect(preview)
-    now = utcnow()
+    now, batch = utcnow(), mail.new_batch()
     try:
-        result = roster.apply(cohort, plan, actor=current_user, via="web", now=now)
+        plan = roster.plan(cohort, upload.data)
+        if request.form.get("digest") != plan.digest():
+            raise services.CohortError(
+                "Something changed since this preview (accounts, members or the cohort's "
+                "courses). Check the new preview below and apply again."
+            )
+        # Claimed first, in the same transaction: a second click, or a second
+        # administrator, finds it applied and changes nothing.
+        services.claim_upload(upload, now)
+        result = roster.apply(cohort, plan, actor=current_user, via="web", now=now, batch=batch)
+    except roster.RosterError as error:
+        db.session.rollback()
+        flash(f"Nothing was applied: this file can no longer be read. {error.message}", "error")
+        return redirect(url_for("cohorts.cohort_page", cohort_id=cohort.id))
     except services.CohortError as error:
         db.session.rollback()
         flash(f"Nothing was applied. {error.message}", "error")
         return redirect(preview)
-    upload.applied_at = now
+    except IntegrityError:  # another administrator added some of these people just now
+        db.session.rollback()
+        flash(
+            "Nothing was applied: the cohort changed at the same moment. Check the new "
+            "preview below and apply again.",
+            "error",
+        )
+        return redirect(preview)
     db.session.commit()
-    _deliver_mail()
-    flash(
-        f"Applied: {result.added} people added to {cohort.name} ({result.created} new "
-        f"accounts invited, {result.told} existing accounts told by mail); "
-        f"{len(plan.errors)} rows with errors skipped.",
-        "success",
+    _flash_with_mail(
+        f"Applied: {result.added:,} people added to {cohort.name} ({result.created:,} new "
+        f"accounts invited, {result.told:,} existing accounts told by mail); "
+        f"{len(plan.errors):,} rows with errors skipped.",
+        batch,
+        result.invited + result.told,
     )
     return redirect(url_for("cohorts.cohort_page", cohort_id=cohort.id))
 
@@ -385,9 +407,16 @@ def apply_roster(cohort_id: int, upload_id: int):
 @login_required
 def send_mail():
     _allowed()
-    sent, failed = mail.deliver_queued(current_app.config["MAIL_SEND_IN_REQUEST_MAX"])
+    delivery = mail.deliver_queued(current_app.config["MAIL_SEND_IN_REQUEST_MAX"])
     left = mail.pending_count()
-    flash(f"{sent} message(s) sent, {failed} failed, {left} still waiting.", "success")
+    if delivery.stopped:
+        flash(
+            f"{delivery.sent:,} message(s) sent, then the mail server did not accept one; "
+            f"{left:,} wait in the queue and will be tried again later.",
+            "error",
+        )
+    else:
+        flash(f"{delivery.sent:,} message(s) sent; {left:,} still waiting.", "success")
     cohort_id = request.form.get("cohort", type=int)
     if cohort_id:
         return redirect(url_for("cohorts.cohort_page", cohort_id=cohort_id))

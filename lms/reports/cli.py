@@ -108,10 +108,17 @@ def knowledge_gain(course_slug, cohort_name, output):
 @cohort_option
 @output_option
 def evaluation(course_slug, cohort_name, output):
-    """Every evaluation response of COURSE_SLUG, one row each."""
+    """Every evaluation response of COURSE_SLUG, one row each, anonymously.
+
+    Rows are sorted by their answers, without times. With fewer than five
+    responses (MIN_RESPONSES) only the header row is written, and the count is
+    said on standard error."""
     course = _course(course_slug)
     cohort = _cohort(cohort_name, course)
     report = evaluation_reports.evaluation_results(course, cohort=cohort)
+    if report.withheld:
+        responses = f"{report.count} response{'' if report.count == 1 else 's'}"
+        click.echo(f"{responses}. {report.withheld_text}", err=True)
     _write(exports.evaluation_csv(report), output)
 
 

@@ -69,7 +69,6 @@ def progress_csv(matrix: ProgressMatrix) -> CsvFile:
         "pretest_best_percent",
         "posttest_best_percent",
         "evaluation_submitted",
-        "evaluation_submitted_at",
         "completed_at",
         "certificate_code",
         "certificate_status",
@@ -85,8 +84,7 @@ def progress_csv(matrix: ProgressMatrix) -> CsvFile:
         row += [
             percent(r.pretest_best),
             percent(r.posttest_best),
-            r.evaluation_submitted_at is not None,
-            r.evaluation_submitted_at,
+            r.evaluation_submitted,
             r.completed_at,
             r.certificate.removesuffix(" (revoked)"),
             status,
@@ -146,10 +144,10 @@ def learner_csv(detail: LearnerDetail) -> CsvFile:
             "Course evaluation",
             None,
             None,
-            detail.evaluation_submitted_at,
+            None,  # never when it was submitted: the evaluation is anonymous
             None,
             None,
-            "" if detail.evaluation_submitted_at else "not submitted",
+            "submitted" if detail.evaluation_submitted else "not submitted",
         ]
     )
     c = detail.certificate
@@ -215,12 +213,12 @@ def gain_csv(report: KnowledgeGain) -> CsvFile:
 
 
 def evaluation_csv(report: EvaluationResults) -> CsvFile:
+    """A row per response, sorted by its answers and numbered after sorting: no
+    time, no order of submission. With fewer than MIN_RESPONSES responses
+    (``report.withheld``), the header row only."""
     items = report.items
-    header = ["response", "submitted_at"] + [item["id"] for item in items]
-    rows = [
-        [r.number, r.submitted_at] + [r.answers.get(item["id"]) for item in items]
-        for r in report.responses
-    ]
+    header = ["response"] + [item["id"] for item in items]
+    rows = [[r.number] + [r.answers.get(item["id"]) for item in items] for r in report.responses]
     name = f"{report.course.slug}-evaluation{_suffix(report.cohort)}.csv"
     return CsvFile(name, csv_text(header, rows))
 

@@ -10,12 +10,15 @@ Definitions (also on the page and in docs/reports.md):
 
 - facility: the mean item score, 0..1 (partial credit counts as given);
 - D, the upper-lower index: facility in the top 27 % of attempts by attempt
-  score minus facility in the bottom 27 %;
+  score minus facility in the bottom 27 %, attempts tied at a group's boundary
+  sharing its places pro rata (so D does not depend on the order of attempts);
 - the corrected point-biserial: the correlation between the item score and the
   rest of the attempt (its total minus this item);
-- flags, once at least MIN_N attempts answered the question: too easy
-  (facility > 0.90), too hard (facility < 0.30), negative discrimination
-  (point-biserial < 0 or D < 0).
+- flags: too easy (facility > 0.90) and too hard (facility < 0.30) once at
+  least MIN_N attempts answered the question; negative discrimination
+  (point-biserial < 0 or D < 0) once at least MIN_N_DISCRIMINATION did, since
+  with a handful of attempts the 27 % groups hold one or two attempts each and
+  the sign of D or of a correlation is mostly chance.
 """
 
 from __future__ import annotations
@@ -38,7 +41,8 @@ from lms.reports.queries import ReportInputError, enrollment_ids
 
 TOO_EASY = 0.90
 TOO_HARD = 0.30
-MIN_N = 5
+MIN_N = 5  # attempts before the facility flags (too easy, too hard)
+MIN_N_DISCRIMINATION = 20  # attempts before the negative-discrimination flag
 TOP_TYPED = 5
 LABEL_MAX = 120
 
@@ -228,8 +232,9 @@ def _flags(item: ItemStats) -> list[str]:
         flags.append("too easy")
     if item.facility < TOO_HARD:
         flags.append("too hard")
-    if (item.point_biserial is not None and item.point_biserial < 0) or (
-        item.upper_lower is not None and item.upper_lower < 0
+    if item.n >= MIN_N_DISCRIMINATION and (
+        (item.point_biserial is not None and item.point_biserial < 0)
+        or (item.upper_lower is not None and item.upper_lower < 0)
     ):
         flags.append("negative discrimination")
     return flags

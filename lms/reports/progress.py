@@ -1,13 +1,22 @@
 """The progress matrix (learners x modules of a course) and one learner's detail.
 
-State is computed against the course's current version, like the learner's own
-progress page: a module is *done* when every one of its lessons is complete and,
-if it has a graded quiz, that quiz has a passed attempt; *in progress* when any
-lesson is complete or the quiz has been attempted; else *not started*.
+State is computed against the course's current version by the learner's own
+progress page's rule, ``Progress.module_state`` of lms/learning/services.py,
+itself: a module is *done* when every one of its lessons is complete
+and, if it has a graded quiz and the version's completion rules include
+"quizzes", that quiz has a passed attempt (a course that completes by its
+lessons alone does not wait for its quizzes); *in progress* when any of those
+parts is done or the quiz has been attempted; else *not started*.
 
-The matrix costs a fixed number of queries: the enrolments (with the learner, the
-evaluation and the current certificate, joined), completed lessons counted per
-enrolment and module, and attempts aggregated per enrolment and quiz.
+The matrix costs a fixed number of queries: the enrolments (with the learner,
+whether the evaluation was submitted and the current certificate, joined), the
+completed lessons of the current version, and attempts aggregated per enrolment
+and quiz. ``module_state`` is asked of a ``Progress`` built from those rows, once
+per distinct combination of what it looks at (no query per learner).
+
+Only *whether* a learner submitted the evaluation is read, never when: the
+evaluation report is anonymous, and a submission time next to a name would let
+anyone match it to a response.
 """
 
 from __future__ import annotations
@@ -18,18 +27,21 @@ from datetime import date, datetime
 from sqlalchemy import and_, case, func, or_, select
 
 from lms.accounts.models import User
-from lms.catalog.models import Course, CourseVersion
+from lms.catalog.models import Course, CourseVersion, Module, Quiz
 from lms.certificates.models import Certificate, format_code
 from lms.cohorts.models import Cohort
 from lms.extensions import db
 from lms.learning.models import Enrollment, EvaluationResponse, LessonProgress, QuizAttempt
-from lms.learning.services import version_with_content
+from lms.learning.services import Progress, QuizState, version_with_content
 from lms.reports.queries import Page, check_page, enrollment_ids, members_of
 
 PER_PAGE = 100
 
 DONE, IN_PROGRESS, NOT_STARTED = "done", "in progress", "not started"
 STATES = (DONE, IN_PROGRESS, NOT_STARTED)
+# Progress.module_state's names for the same states (the learner's page says "complete").
+FROM_MODULE_STATE = {"complete": DONE, "in progress": IN_PROGRESS, "not started": NOT_STARTED}
+LESSON_SEPARATOR = ","  # lesson slugs are [a-z0-9-]
 
 
 @dataclass(frozen=True)
@@ -39,7 +51,8 @@ class ModuleColumn:
     title: str
     lesson_slugs: tuple[str, ...]
     quiz_key: str | None  # the module's quiz, graded or not
-    graded: bool  # the quiz must be passed for the module to be done
+    module: Module = field(compare=False, repr=False)
+    quiz: Quiz | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -58,7 +71,7 @@ class LearnerRow:
     enrolled_at: datetime
     due_on: date | None
     completed_at: datetime | None
-    evaluation_submitted_at: datetime | None
+    evaluation_submitted: bool  # never when: the evaluation report is anonymous
     certificate_code: str | None
     certificate_revoked: bool
     cells: list[Cell] = field(default_factory=list)
@@ -119,7 +132,8 @@ def module_columns(version: CourseVersion) -> list[ModuleColumn]:
                 title=module.title,
                 lesson_slugs=tuple(lesson.slug for lesson in module.lessons),
                 quiz_key=quiz.key if quiz else None,
-                graded=bool(quiz and quiz.graded),
+                module=module,
+                quiz=quiz,
             )
         )
     return columns
@@ -136,7 +150,8 @@ def _learners(course_id: int, cohort_id: int | None):
             Enrollment.enrolled_at,
             Enrollment.due_on,
             Enrollment.completed_at,
-            EvaluationResponse.submitted_at,
+            # Whether, never when: see the module's docstring.
+            EvaluationResponse.id.is_not(None),
             Certificate.code,
             Certificate.revoked_at,
         )
@@ -161,18 +176,32 @@ def _count(course_id: int, cohort_id: int | None) -> int:
     return db.session.execute(query).scalar_one()
 
 
-def _fill(rows: list[LearnerRow], modules: list[ModuleColumn], scope) -> None:
+def _fill(
+    rows: list[LearnerRow], version: CourseVersion, modules: list[ModuleColumn], scope
+) -> None:
     """Cells and test scores for ``rows``; ``scope`` is the enrolment ids (a list or
-    a subquery). Two queries."""
-    lessons: dict[tuple[int, str], int] = {}
+    a subquery). Two queries.
+
+    Each cell's state is ``Progress.module_state``, the rule of the learner's own
+    course page, asked of a ``Progress`` that holds what this function read: the
+    module's completed lessons and the count and passing of its quiz attempts.
+    Thousands of learners share a handful of those, so it is asked once for each
+    distinct combination (no query, and little work, per learner)."""
+    lessons: dict[tuple[int, str], str] = {}
     wanted = [
         and_(LessonProgress.module_slug == m.slug, LessonProgress.lesson_slug.in_(m.lesson_slugs))
         for m in modules
         if m.lesson_slugs
     ]
     if wanted:
+        # The module's completed lessons as one string per enrolment ("a,b"; slugs
+        # hold no comma): as few rows as a count, and exactly which lessons.
         for enrollment_id, module_slug, done in db.session.execute(
-            select(LessonProgress.enrollment_id, LessonProgress.module_slug, func.count())
+            select(
+                LessonProgress.enrollment_id,
+                LessonProgress.module_slug,
+                func.aggregate_strings(LessonProgress.lesson_slug, LESSON_SEPARATOR),
+            )
             .where(LessonProgress.enrollment_id.in_(scope), or_(*wanted))
             .group_by(LessonProgress.enrollment_id, LessonProgress.module_slug)
         ):
@@ -191,22 +220,46 @@ def _fill(rows: list[LearnerRow], modules: list[ModuleColumn], scope) -> None:
     ):
         quizzes[enrollment_id, key] = (best, bool(passed), attempts)
     nothing = (None, False, 0)
+    # (module, lessons done, attempts, passed) -> (state, lessons done)
+    cells: dict[tuple, tuple[str, int]] = {}
     for row in rows:
         eid = row.enrollment_id
-        for module in modules:
-            done = lessons.get((eid, module.slug), 0)
-            best, passed, attempts = quizzes.get((eid, module.quiz_key), nothing)
-            parts = len(module.lesson_slugs) + (1 if module.graded else 0)
-            finished = done + (1 if module.graded and passed else 0)
-            if parts and finished == parts:
-                state = DONE
-            elif done or attempts:
-                state = IN_PROGRESS
-            else:
-                state = NOT_STARTED
-            row.cells.append(Cell(state, done, best))
+        for index, module in enumerate(modules):
+            done = lessons.get((eid, module.slug), "")
+            best, passed, attempts = (
+                quizzes.get((eid, module.quiz_key), nothing) if module.quiz_key else nothing
+            )
+            key = (index, done, attempts, passed)
+            found = cells.get(key)
+            if found is None:
+                completed = set(done.split(LESSON_SEPARATOR)) if done else set()
+                found = cells[key] = (
+                    _module_state(version, module, completed, attempts, passed),
+                    len(completed),
+                )
+            row.cells.append(Cell(found[0], found[1], best))
         row.pretest_best = quizzes.get((eid, "pretest"), nothing)[0]
         row.posttest_best = quizzes.get((eid, "posttest"), nothing)[0]
+
+
+def _module_state(
+    version: CourseVersion,
+    module: ModuleColumn,
+    completed: set[str],
+    attempts: int,
+    passed: bool,
+) -> str:
+    """``Progress.module_state``, the learner's own page's rule, for a learner who
+    completed the lessons ``completed`` (slugs) of the module and made ``attempts``
+    attempts at its quiz, ``passed`` or not. No query."""
+    progress = Progress(
+        version=version,
+        enrollment=None,
+        completed_lessons={(module.slug, slug) for slug in completed},
+    )
+    if module.quiz is not None:
+        progress.quizzes[module.quiz.key] = QuizState(module.quiz, attempts=attempts, passed=passed)
+    return FROM_MODULE_STATE[progress.module_state(module.module)]
 
 
 def _rows(result) -> list[LearnerRow]:
@@ -219,7 +272,7 @@ def _rows(result) -> list[LearnerRow]:
             enrolled_at=r[4],
             due_on=r[5],
             completed_at=r[6],
-            evaluation_submitted_at=r[7],
+            evaluation_submitted=bool(r[7]),
             certificate_code=r[8],
             certificate_revoked=r[9] is not None,
         )
@@ -240,7 +293,7 @@ def progress_matrix(
     query = _learners(course.id, cohort_id).limit(per_page).offset((page - 1) * per_page)
     paged.items = _rows(db.session.execute(query))
     if paged.items:
-        _fill(paged.items, modules, [row.enrollment_id for row in paged.items])
+        _fill(paged.items, version, modules, [row.enrollment_id for row in paged.items])
     return ProgressMatrix(course, version, cohort, modules, paged)
 
 
@@ -250,7 +303,7 @@ def progress_all(course: Course, *, cohort: Cohort | None = None) -> ProgressMat
     modules = module_columns(version)
     cohort_id = cohort.id if cohort else None
     rows = _rows(db.session.execute(_learners(course.id, cohort_id)))
-    _fill(rows, modules, enrollment_ids(course.id, cohort_id))
+    _fill(rows, version, modules, enrollment_ids(course.id, cohort_id))
     return ProgressMatrix(
         course, version, cohort, modules, Page(1, max(1, len(rows)), len(rows), rows)
     )
@@ -288,7 +341,7 @@ class LearnerDetail:
     user: User
     lessons: list[LessonLine]
     attempts: list[AttemptLine]
-    evaluation_submitted_at: datetime | None
+    evaluation_submitted: bool  # never when: the evaluation report is anonymous
     certificate: Certificate | None
 
     @property
@@ -322,8 +375,8 @@ def quiz_title(key: str, titles: dict[str, str]) -> str:
 
 
 def learner_detail(course: Course, enrollment: Enrollment) -> LearnerDetail:
-    """Every lesson, attempt, the evaluation and the certificate of one enrolment
-    (nine queries)."""
+    """Every lesson, attempt, whether the evaluation was submitted and the
+    certificate of one enrolment (nine queries)."""
     version = version_with_content(course.current_version_id)
     user = db.session.get(User, enrollment.user_id)
     done = {
@@ -360,11 +413,13 @@ def learner_detail(course: Course, enrollment: Enrollment) -> LearnerDetail:
             .order_by(QuizAttempt.started_at, QuizAttempt.id)
         )
     ]
-    evaluated = db.session.execute(
-        select(EvaluationResponse.submitted_at).where(
-            EvaluationResponse.enrollment_id == enrollment.id
-        )
-    ).scalar_one_or_none()
+    # Whether the evaluation was submitted, never when (see the module's docstring).
+    evaluated = (
+        db.session.execute(
+            select(EvaluationResponse.id).where(EvaluationResponse.enrollment_id == enrollment.id)
+        ).scalar_one_or_none()
+        is not None
+    )
     certificate = db.session.execute(
         select(Certificate).where(
             Certificate.enrollment_id == enrollment.id, Certificate.superseded_at.is_(None)

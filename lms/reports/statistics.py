@@ -50,9 +50,13 @@ def upper_lower_index(
     """D = facility(upper group) - facility(lower group).
 
     The attempts are ranked by their total score; the upper group is the top
-    ``share`` of them and the lower group the bottom ``share``. Ties on the
-    total are broken by the order given, so pass the attempts in a stable
-    order. None with fewer than two attempts.
+    ``share`` of them and the lower group the bottom ``share`` (``group_size``
+    attempts each). When the total at a group's boundary is shared by more
+    attempts than the group has places left, those tied attempts share the
+    places pro rata: each counts with the weight places / tied, so they add
+    their mean item score times the places left. D then does not depend on the
+    order of the attempts (it is the mean of D over every way of breaking the
+    ties). None with fewer than two attempts.
     """
     n = len(item_scores)
     if n != len(total_scores):
@@ -60,10 +64,26 @@ def upper_lower_index(
     if n < 2:
         return None
     size = group_size(n, share)
-    ranked = sorted(range(n), key=lambda i: total_scores[i])
-    lower = [item_scores[i] for i in ranked[:size]]
-    upper = [item_scores[i] for i in ranked[-size:]]
-    return math.fsum(upper) / size - math.fsum(lower) / size
+    pairs = [(_tie_key(t), float(x)) for x, t in zip(item_scores, total_scores, strict=True)]
+    upper = _group_mean(pairs, size, top=True)
+    lower = _group_mean(pairs, size, top=False)
+    return upper - lower
+
+
+def _tie_key(total: float) -> float:
+    """Totals equal but for floating-point noise (0.1 + 0.2 and 0.3) count as tied."""
+    return round(float(total), 9)
+
+
+def _group_mean(pairs: list[tuple[float, float]], size: int, *, top: bool) -> float:
+    """The mean item score of the ``size`` attempts with the highest (``top``) or
+    the lowest totals, attempts tied at the boundary total sharing its places."""
+    ranked = sorted(pairs, key=lambda pair: pair[0], reverse=top)
+    boundary = ranked[size - 1][0]
+    inside = [x for total, x in pairs if (total > boundary if top else total < boundary)]
+    tied = [x for total, x in pairs if total == boundary]
+    places = size - len(inside)
+    return (math.fsum(inside) + places * math.fsum(tied) / len(tied)) / size
 
 
 def pearson(xs: Sequence[float], ys: Sequence[float]) -> float | None:

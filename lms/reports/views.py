@@ -29,6 +29,7 @@ THRESHOLDS = {
     "easy": item_reports.TOO_EASY,
     "hard": item_reports.TOO_HARD,
     "min_n": item_reports.MIN_N,
+    "min_n_discrimination": item_reports.MIN_N_DISCRIMINATION,
 }
 
 
@@ -193,20 +194,26 @@ def knowledge_gain_csv(course_slug: str):
 # -- evaluation --------------------------------------------------------------------------------
 
 
+# The page states the anonymity threshold, also when it refuses a filter.
+EVALUATION = {"min_responses": evaluation_reports.MIN_RESPONSES}
+
+
 @bp.get(f"{COURSE}/evaluation")
 @login_required
 def evaluation(course_slug: str):
-    course, form = _filtered(course_slug, "reports/evaluation.html")
+    course, form = _filtered(course_slug, "reports/evaluation.html", **EVALUATION)
     report = evaluation_reports.evaluation_results(
         course, cohort=form.selected_cohort, page=_page()
     )
-    return render_template("reports/evaluation.html", course=course, form=form, report=report)
+    return render_template(
+        "reports/evaluation.html", course=course, form=form, report=report, **EVALUATION
+    )
 
 
 @bp.get(f"{COURSE}/evaluation.csv")
 @login_required
 def evaluation_csv(course_slug: str):
-    course, form = _filtered(course_slug, "reports/evaluation.html")
+    course, form = _filtered(course_slug, "reports/evaluation.html", **EVALUATION)
     report = evaluation_reports.evaluation_results(course, cohort=form.selected_cohort)
     return _csv(exports.evaluation_csv(report))
 

@@ -8,12 +8,14 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from lms import mail
 from lms.accounts import services as accounts
 from lms.accounts.models import User
 from lms.audit import AuditEvent
 from lms.catalog.models import Course
 from lms.catalog.services import course_by_slug
-from lms.cohorts.models import Cohort, CohortCourse, CohortMember
+from lms.cohorts import reminders as reminders_module
+from lms.cohorts.models import Cohort, CohortCourse, CohortMember, RosterUpload
 from lms.extensions import db, utcnow
 from lms.learning.models import Enrollment
 from lms.mail import OutgoingMail
@@ -250,7 +252,7 @@ def test_enroll_applies_the_file_and_delivers_the_invitations(
     assert lines[1].startswith("3\tExisting account\texisting@example.org\t")
     assert "1 new, 1 existing, 0 already members, 0 errors." in result.output
     assert "Applied: 2 added (1 new accounts invited, 1 told by mail)." in result.output
-    assert "Mail: 2 sent, 0 failed." in result.output
+    assert result.output.endswith("Mail: 2 sent, 0 waiting.\n")
     assert members(app) == {"new@example.org", "existing@example.org"}
     to = sorted(m["To"] for m in outbox())
     assert to == ["existing@example.org", "new@example.org"]
@@ -261,6 +263,25 @@ def test_enroll_applies_the_file_and_delivers_the_invitations(
         assert dues == {cohort}
         events = db.session.execute(select(AuditEvent.via, AuditEvent.actor_id)).all()
         assert {tuple(e) for e in events} == {("cli", None)}
+
+
+def test_enroll_when_the_mail_server_is_down_keeps_the_mail(
+    app, runner, cohort, tmp_path, outbox, monkeypatch
+):
+    tried = _refuse_all(monkeypatch)
+    path = csv_path(tmp_path, HEADER, "a@example.org,A,", "b@example.org,B,")
+
+    result = runner.invoke(args=["cohorts", "enroll", "July intake", path])
+
+    assert result.exit_code == 0, result.output
+    assert result.output.endswith(
+        "Applied: 2 added (2 new accounts invited, 0 told by mail).\n"
+        "Mail: 0 sent, 2 waiting.\n"
+        "The mail server did not accept a message: `mail send` will try again.\n"
+    )
+    assert members(app) == {"a@example.org", "b@example.org"}
+    assert tried == ["a@example.org"]  # it stops at the first failure
+    assert outbox() == []
 
 
 def test_enroll_twice_changes_nothing_the_second_time(app, runner, cohort, tmp_path, outbox):
@@ -494,11 +515,51 @@ def test_reminders_send_mails_once_per_interval(app, runner, cohort, tmp_path, o
     second = runner.invoke(args=["reminders", "send"])
 
     assert first.exit_code == second.exit_code == 0
-    assert first.output == "1 reminders queued.\nMail: 1 sent, 0 failed.\n"
-    assert second.output == "0 reminders queued.\nMail: 0 sent, 0 failed.\n"
+    assert first.output == "1 reminders queued.\nMail: 1 sent, 0 waiting.\n"
+    assert second.output == "0 reminders queued.\nMail: 0 sent, 0 waiting.\n"
     reminders = outbox()[mails:]
     assert [m["To"] for m in reminders] == ["ana@example.org"]
     assert reminders[0]["Subject"].startswith("Reminder: An Example Course is due")
+
+
+def test_a_daily_reminder_run_a_little_earlier_next_week_still_reminds(
+    app, runner, cohort, tmp_path, outbox, monkeypatch
+):
+    _behind(app, runner, tmp_path)
+    start = utcnow()
+    at = {"now": start}
+    monkeypatch.setattr("lms.cohorts.cli.utcnow", lambda: at["now"])
+    assert runner.invoke(args=["reminders", "send"]).output.startswith("1 reminders queued.")
+
+    # Not again within the interval, less the slack...
+    at["now"] = start + timedelta(days=7) - reminders_module.SLACK - timedelta(seconds=1)
+    too_early = runner.invoke(args=["reminders", "send"])
+    # ...but a week later, even if cron starts a few minutes earlier than last time.
+    at["now"] = start + timedelta(days=7, minutes=-5)
+    next_week = runner.invoke(args=["reminders", "send"])
+
+    assert too_early.output.startswith("0 reminders queued.")
+    assert next_week.output.startswith("1 reminders queued.")
+    with app.app_context():
+        reminded = db.session.execute(
+            select(Enrollment.reminded_at)
+            .join(User, User.id == Enrollment.user_id)
+            .where(User.email == "ana@example.org")
+        ).scalar_one()
+        assert reminded == at["now"]
+
+
+def test_a_weekly_reminder_is_not_sent_two_hours_early(app, runner, cohort, tmp_path, monkeypatch):
+    _behind(app, runner, tmp_path)
+    start = utcnow()
+    at = {"now": start}
+    monkeypatch.setattr("lms.cohorts.cli.utcnow", lambda: at["now"])
+    runner.invoke(args=["reminders", "send"])
+
+    at["now"] = start + timedelta(days=7, hours=-2)
+    result = runner.invoke(args=["reminders", "send", "--dry-run"])
+
+    assert result.output == "0 reminders would be sent. Dry run: nothing was changed.\n"
 
 
 def test_reminders_within_days_widens_who_is_behind(app, runner, cohort, tmp_path):
@@ -520,49 +581,216 @@ def test_reminders_refuse_bad_options(app, runner, args):
     assert "Invalid value" in result.output
 
 
-# -- mail send / status ----------------------------------------------------------------------
+# -- mail send / status / retry -------------------------------------------------------------
 
 
-def test_mail_status_and_send(app, runner, cohort, tmp_path, outbox, monkeypatch):
-    monkeypatch.setattr("lms.mail._deliver", _refuse)
-    runner.invoke(
-        args=["cohorts", "enroll", "July intake", csv_path(tmp_path, HEADER, "a@example.org,A,")]
-    )
-    monkeypatch.undo()
-    assert outbox() == []
+def _queue(app, n: int = 1, *, attempts: int = 0) -> None:
+    """``n`` messages waiting in the queue (``attempts`` failed deliveries each)."""
+    with app.app_context():
+        mail.queue_many(
+            [
+                {
+                    "kind": "reminder",
+                    "user_id": None,
+                    "to_address": f"p{i}@example.org",
+                    "subject": f"Subject {i}",
+                    "body": "Body",
+                }
+                for i in range(n)
+            ]
+        )
+        db.session.execute(OutgoingMail.__table__.update().values(attempts=attempts))
+        db.session.commit()
 
-    assert runner.invoke(args=["mail", "status"]).output == "1 messages waiting.\n"
+
+def _mail_rows(app) -> list[tuple[str, bool, int]]:
+    with app.app_context():
+        rows = db.session.execute(
+            select(OutgoingMail.to_address, OutgoingMail.sent_at, OutgoingMail.attempts).order_by(
+                OutgoingMail.id
+            )
+        )
+        return [(to, sent is not None, attempts) for to, sent, attempts in rows]
+
+
+def test_mail_status_and_send(app, runner, outbox):
+    _queue(app, 1)
+
+    assert runner.invoke(args=["mail", "status"]).output == "1 messages waiting, 0 given up on.\n"
     sent = runner.invoke(args=["mail", "send"])
 
     assert sent.exit_code == 0
-    assert sent.output == "1 sent, 0 failed, 0 still waiting.\n"
-    assert [m["To"] for m in outbox()] == ["a@example.org"]
-    assert runner.invoke(args=["mail", "status"]).output == "0 messages waiting.\n"
+    assert sent.output == "1 sent, 0 still waiting.\n"
+    assert [m["To"] for m in outbox()] == ["p0@example.org"]
+    assert runner.invoke(args=["mail", "status"]).output == "0 messages waiting, 0 given up on.\n"
 
 
-def test_mail_send_respects_the_limit(app, runner, cohort, tmp_path, outbox, monkeypatch):
-    monkeypatch.setattr("lms.mail._deliver", _refuse)
-    people = [f"p{n}@example.org,P {n}," for n in range(3)]
-    runner.invoke(args=["cohorts", "enroll", "July intake", csv_path(tmp_path, HEADER, *people)])
-    monkeypatch.undo()
+def test_mail_send_respects_the_limit(app, runner, outbox):
+    _queue(app, 3)
 
     result = runner.invoke(args=["mail", "send", "--limit", "2"])
 
-    assert result.output == "2 sent, 0 failed, 1 still waiting.\n"
-    assert len(outbox()) == 2
+    assert result.exit_code == 0
+    assert result.output == "2 sent, 1 still waiting.\n"
+    assert [m["To"] for m in outbox()] == ["p0@example.org", "p1@example.org"]
 
 
-def test_mail_send_reports_failures(app, runner, cohort, tmp_path, monkeypatch):
-    monkeypatch.setattr("lms.mail._deliver", _refuse)
-    runner.invoke(
-        args=["cohorts", "enroll", "July intake", csv_path(tmp_path, HEADER, "a@example.org,A,")]
-    )
+def test_mail_send_stops_at_the_first_failure_and_says_so(app, runner, outbox, monkeypatch):
+    _queue(app, 3)
+    tried = _refuse_all(monkeypatch)
 
     result = runner.invoke(args=["mail", "send"])
 
+    assert result.exit_code == 1
+    assert result.output == (
+        "0 sent, 3 still waiting.\n"
+        "Error: The mail server did not accept a message; it will be tried again later.\n"
+    )
+    assert tried == ["p0@example.org"]
+    assert _mail_rows(app) == [
+        ("p0@example.org", False, 1),
+        ("p1@example.org", False, 0),
+        ("p2@example.org", False, 0),
+    ]
+    assert outbox() == []
+
+
+def test_mail_send_waits_before_trying_a_failed_message_again(app, runner, outbox, monkeypatch):
+    _queue(app, 1)
+    tried = _refuse_all(monkeypatch)
+    runner.invoke(args=["mail", "send"])
+    monkeypatch.undo()
+
+    again = runner.invoke(args=["mail", "send"])
+
+    assert again.exit_code == 0
+    assert again.output == "0 sent, 1 still waiting.\n"
+    assert tried == ["p0@example.org"]
+    assert outbox() == []
+    with app.app_context():  # as if the pause were over
+        db.session.execute(
+            OutgoingMail.__table__.update().values(next_attempt_at=utcnow() - timedelta(seconds=1))
+        )
+        db.session.commit()
+    later = runner.invoke(args=["mail", "send"])
+    assert later.output == "1 sent, 0 still waiting.\n"
+    assert _mail_rows(app) == [("p0@example.org", True, 2)]
+    assert [m["To"] for m in outbox()] == ["p0@example.org"]
+
+
+def test_mail_given_up_on_is_counted_apart_and_retried_on_request(app, runner, outbox):
+    _queue(app, 2, attempts=mail.MAX_DELIVERY_ATTEMPTS)
+    with app.app_context():
+        mail.queue_many(
+            [
+                {
+                    "kind": "reminder",
+                    "user_id": None,
+                    "to_address": "waiting@example.org",
+                    "subject": "S",
+                    "body": "B",
+                }
+            ]
+        )
+        db.session.commit()
+
+    assert runner.invoke(args=["mail", "status"]).output == "1 messages waiting, 2 given up on.\n"
+    sent = runner.invoke(args=["mail", "send"])
+    assert sent.output == "1 sent, 0 still waiting.\n"
+    assert [m["To"] for m in outbox()] == ["waiting@example.org"]
+
+    retried = runner.invoke(args=["mail", "retry"])
+
+    assert retried.exit_code == 0
+    assert retried.output == "2 messages will be tried again by the next `mail send`.\n"
+    assert runner.invoke(args=["mail", "status"]).output == "2 messages waiting, 0 given up on.\n"
+    assert runner.invoke(args=["mail", "send"]).output == "2 sent, 0 still waiting.\n"
+    assert sorted(m["To"] for m in outbox()) == [
+        "p0@example.org",
+        "p1@example.org",
+        "waiting@example.org",
+    ]
+
+
+def test_mail_retry_with_nothing_given_up_on_changes_nothing(app, runner):
+    _queue(app, 1, attempts=1)
+    before = _mail_rows(app)
+
+    result = runner.invoke(args=["mail", "retry"])
+
     assert result.exit_code == 0
-    assert result.output == "0 sent, 1 failed, 1 still waiting.\n"
+    assert result.output == "0 messages will be tried again by the next `mail send`.\n"
+    assert _mail_rows(app) == before
+
+
+# -- cohorts purge-uploads --------------------------------------------------------------------
+
+
+def _uploads_aged(app, *days: float) -> None:
+    with app.app_context():
+        cohort_id = db.session.execute(select(Cohort.id)).scalar_one()
+        now = utcnow()
+        db.session.add_all(
+            RosterUpload(
+                cohort_id=cohort_id,
+                filename=f"{age}.csv",
+                data=b"email,full name\na@example.org,A\n",
+                uploaded_at=now - timedelta(days=age),
+            )
+            for age in days
+        )
+        db.session.commit()
+
+
+def _upload_names(app) -> list[str]:
+    with app.app_context():
+        return sorted(db.session.execute(select(RosterUpload.filename)).scalars())
+
+
+def test_purge_uploads_forgets_files_older_than_a_week(app, runner, cohort):
+    _uploads_aged(app, 0.5, 6.9, 7.1, 30)
+
+    result = runner.invoke(args=["cohorts", "purge-uploads"])
+
+    assert result.exit_code == 0, result.output
+    assert result.output == "2 uploaded files forgotten.\n"
+    assert _upload_names(app) == ["0.5.csv", "6.9.csv"]
+    again = runner.invoke(args=["cohorts", "purge-uploads"])
+    assert again.output == "0 uploaded files forgotten.\n"
+
+
+def test_purge_uploads_with_days(app, runner, cohort):
+    _uploads_aged(app, 0.5, 1.5, 3)
+
+    result = runner.invoke(args=["cohorts", "purge-uploads", "--days", "1"])
+
+    assert result.exit_code == 0, result.output
+    assert result.output == "2 uploaded files forgotten.\n"
+    assert _upload_names(app) == ["0.5.csv"]
+
+
+@pytest.mark.parametrize("days", ["-1", "3651", "x"])
+def test_purge_uploads_refuses_bad_days(app, runner, cohort, days):
+    _uploads_aged(app, 30)
+
+    result = runner.invoke(args=["cohorts", "purge-uploads", "--days", days])
+
+    assert result.exit_code == 2
+    assert "Invalid value" in result.output
+    assert _upload_names(app) == ["30.csv"]
 
 
 def _refuse(msg):
     raise OSError("mail server down")
+
+
+def _refuse_all(monkeypatch) -> list[str]:
+    """The mail server is down. Returns the addresses it was given."""
+    tried: list[str] = []
+
+    def refuse(msg):
+        tried.append(msg["To"])
+        _refuse(msg)
+
+    monkeypatch.setattr("lms.mail._deliver", refuse)
+    return tried

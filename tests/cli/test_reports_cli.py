@@ -8,7 +8,12 @@ import pytest
 
 from tests.http.conftest import page_text
 from tests.learning_fixtures import SLUG, sign_in
-from tests.report_fixtures import make_cohort, read_csv, reports_fixture  # noqa: F401
+from tests.report_fixtures import (  # noqa: F401
+    evaluators,
+    make_cohort,
+    read_csv,
+    reports_fixture,
+)
 
 
 @pytest.fixture
@@ -47,7 +52,8 @@ def test_each_command_writes_the_browsers_csv(runner, admin, reports, args, path
     result = run(runner, *args)
     assert result.exit_code == 0, result.output
     assert result.stdout_bytes.decode("utf-8") == page_text(admin.get(path))
-    assert read_csv(result.stdout)
+    # The fixture's one evaluation response is withheld: the header row only.
+    assert read_csv(result.stdout) or args[0] == "evaluation"
 
 
 def test_progress_rows(runner, reports):
@@ -73,11 +79,46 @@ def test_output_to_a_file(runner, reports, tmp_path):
     assert len(read_csv(text)) == 6
 
 
-def test_knowledge_gain_and_evaluation_rows(runner, reports):
+def test_knowledge_gain_rows(runner, reports):
     [gain] = read_csv(run(runner, "knowledge-gain", SLUG).stdout)
     assert (gain["learner"], gain["gain_points"]) == ("Learner A", "100.0")
-    [response] = read_csv(run(runner, "evaluation", SLUG).stdout)
-    assert response["met-objectives"] == "4"
+
+
+WITHHELD = "Results appear once at least 5 learners have answered, to keep answers anonymous."
+
+
+def test_evaluation_with_fewer_than_five_responses_writes_only_the_header(runner, reports):
+    # Only A has answered: the header, no row; the count and the reason on standard error.
+    result = run(runner, "evaluation", SLUG)
+    assert result.exit_code == 0, result.output
+    assert result.stdout_bytes.decode("utf-8") == "\ufeffresponse,met-objectives,improve\r\n"
+    assert f"1 response. {WITHHELD}" in result.stderr
+
+
+def test_evaluation_rows_are_sorted_numbered_and_timeless(app, runner, admin, reports, make_user):
+    users = evaluators(app, make_user)
+    result = run(runner, "evaluation", SLUG)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    rows = read_csv(result.stdout)
+    assert list(rows[0]) == ["response", "met-objectives", "improve"]
+    assert [(r["response"], r["met-objectives"]) for r in rows] == [
+        ("1", "2"),
+        ("2", "3"),
+        ("3", "4"),
+        ("4", "4"),
+        ("5", "5"),
+        ("6", "5"),
+    ]
+    assert "2025" not in result.stdout
+    browser_csv = page_text(admin.get(f"/reports/courses/{SLUG}/evaluation.csv"))
+    assert result.stdout_bytes.decode("utf-8") == browser_csv
+    # A cohort of two of them: withheld again.
+    make_cohort(app, "Pair", members=users[:2])
+    pair = run(runner, "evaluation", SLUG, "--cohort", "Pair")
+    assert pair.exit_code == 0, pair.output
+    assert read_csv(pair.stdout) == []
+    assert f"2 responses. {WITHHELD}" in pair.stderr
 
 
 def test_completions_default_to_the_last_twelve_months(runner, reports):

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from lms import mail
 from lms.accounts.models import User
 from lms.audit import AuditEvent
 from lms.extensions import db
+from lms.mail import OutgoingMail
 from tests.admin_fixtures import cohort_with, invited_user
 from tests.conftest import PASSWORD
 
@@ -308,7 +310,8 @@ def test_invite_sends_a_new_invitation(app, runner, outbox):
     result = runner.invoke(args=["users", "invite", person.email.upper()])
 
     assert result.exit_code == 0, result.output
-    assert f"An invitation has been sent to {person.email}." in result.output
+    assert result.output == f"An invitation has been sent to {person.email}.\n"
+    assert _mail_rows(app) == {person.email: (True, 1)}
     (message,) = outbox()
     assert message["To"] == person.email
     assert "/invitation/" in message.get_body(("plain",)).get_content()
@@ -317,6 +320,68 @@ def test_invite_sends_a_new_invitation(app, runner, outbox):
             select(AuditEvent).where(AuditEvent.action == "user.invite")
         ).scalar_one()
     assert (event.via, event.target_id) == ("cli", str(person.id))
+
+
+def _mail_rows(app) -> dict[str, tuple[bool, int]]:
+    """to address: (sent?, attempts) of every queued message."""
+    with app.app_context():
+        rows = db.session.execute(
+            select(OutgoingMail.to_address, OutgoingMail.sent_at, OutgoingMail.attempts)
+        )
+        return {to: (sent is not None, attempts) for to, sent, attempts in rows}
+
+
+def test_invite_when_the_mail_server_is_down_says_it_is_queued(app, runner, outbox, monkeypatch):
+    person = invited_user(app)
+    tried = []
+
+    def refuse(msg):
+        tried.append(msg["To"])
+        raise OSError("mail server down")
+
+    monkeypatch.setattr("lms.mail._deliver", refuse)
+
+    result = runner.invoke(args=["users", "invite", person.email])
+
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        f"An invitation to {person.email} is queued; the mail server did not take it now, "
+        "and `flask --app lms mail send` will try again.\n"
+    )
+    assert "has been sent" not in result.output
+    assert tried == [person.email]
+    assert _mail_rows(app) == {person.email: (False, 1)}
+    assert outbox() == []
+    with app.app_context():
+        assert mail.pending_count() == 1
+        assert db.session.execute(
+            select(AuditEvent).where(AuditEvent.action == "user.invite")
+        ).scalar_one()
+
+
+def test_invite_says_sent_only_when_its_own_invitation_was_sent(app, runner, outbox):
+    app.config["MAIL_SEND_IN_REQUEST_MAX"] = 1
+    person = invited_user(app)
+    with app.app_context():
+        mail.queue_many(
+            [
+                {
+                    "kind": "reminder",
+                    "user_id": None,
+                    "to_address": "earlier@example.org",
+                    "subject": "S",
+                    "body": "B",
+                }
+            ]
+        )
+        db.session.commit()
+
+    result = runner.invoke(args=["users", "invite", person.email])
+
+    assert result.exit_code == 0, result.output
+    if f"An invitation has been sent to {person.email}." in result.output:
+        assert _mail_rows(app)[person.email][0], "said sent, but the invitation still waits"
+    assert person.email in [m["To"] for m in outbox()]
 
 
 @pytest.mark.parametrize(

@@ -3,19 +3,59 @@ a user's page and its changes; who may do each, and what it costs."""
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
 from sqlalchemy import select
 
+from lms import mail
 from lms.accounts.models import User
 from lms.catalog.models import Course
 from lms.cohorts.models import CohortMember
 from lms.extensions import db, utcnow
 from lms.learning.services import enrol
+from lms.mail import OutgoingMail
 from tests.admin_fixtures import audit_rows, cohort_with, invited_user, record_event, user_row
 from tests.http.conftest import page_text
 from tests.learning_fixtures import EXAMPLE, import_folder, snapshot
+
+FLASH_RE = re.compile(r'<p class="flash flash-(\w+)"[^>]*>(.*?)</p>', re.S)
+
+
+def flashes(body: str) -> list[tuple[str, str]]:
+    """(category, text) of every flash message on the page."""
+    return [(category, html.unescape(text)) for category, text in FLASH_RE.findall(body)]
+
+
+def queue_earlier_mail(app, to: str = "earlier@example.org") -> None:
+    """A message queued before this request (by no batch of its own), still waiting."""
+    with app.app_context():
+        mail.queue_many(
+            [{"kind": "reminder", "user_id": None, "to_address": to, "subject": "S", "body": "B"}]
+        )
+        db.session.commit()
+
+
+def mail_rows(app) -> dict[str, tuple[bool, int]]:
+    """to address: (sent?, attempts) of every queued message."""
+    with app.app_context():
+        rows = db.session.execute(
+            select(OutgoingMail.to_address, OutgoingMail.sent_at, OutgoingMail.attempts)
+        )
+        return {to: (sent is not None, attempts) for to, sent, attempts in rows}
+
+
+def refuse_all_mail(monkeypatch) -> list[str]:
+    """The mail server is down. Returns the addresses it was given."""
+    tried: list[str] = []
+
+    def refuse(msg):
+        tried.append(msg["To"])
+        raise OSError("mail server down")
+
+    monkeypatch.setattr("lms.mail._deliver", refuse)
+    return tried
 
 
 def _nav_has_users_link(body: str) -> bool:
@@ -341,9 +381,52 @@ def test_create_an_account_sends_an_invitation(app, client, make_user, login, su
         str(created["id"]),
     )
     page = page_text(client.get(response.headers["Location"]))
-    assert "An invitation has been sent to kwame@example.org" in page
+    assert flashes(page) == [
+        (
+            "success",
+            "Account created; an invitation to kwame@example.org is queued. The mail is sent.",
+        )
+    ]
     assert "Invited, not signed up yet" in page
     assert "Send the invitation again" in page
+    assert mail_rows(app) == {"kwame@example.org": (True, 1)}
+
+
+def test_create_an_account_when_the_mail_server_is_down(
+    app, client, make_user, login, submit, outbox, monkeypatch
+):
+    login(make_user("administrator"))
+    tried = refuse_all_mail(monkeypatch)
+
+    response = submit("/admin/users/new", NEW)
+
+    assert response.status_code == 302
+    created = stored_user_by_email(app, "kwame@example.org")
+    assert created is not None and created["invited_at"] is not None
+    page = page_text(client.get(response.headers["Location"]))
+    assert flashes(page) == [
+        (
+            "error",
+            "Account created; an invitation to kwame@example.org is queued. 0 of 1 messages "
+            "sent; the mail server did not take the other 1, which wait in the queue and will "
+            "be tried again.",
+        )
+    ]
+    assert tried == ["kwame@example.org"]
+    assert mail_rows(app) == {"kwame@example.org": (False, 1)}
+    assert outbox() == []
+
+
+def test_create_an_account_sends_only_its_own_invitation(
+    app, client, make_user, login, submit, outbox
+):
+    login(make_user("administrator"))
+    queue_earlier_mail(app)
+
+    submit("/admin/users/new", NEW)
+
+    assert [m["To"] for m in outbox()] == ["kwame@example.org"]
+    assert mail_rows(app)["earlier@example.org"] == (False, 0)
 
 
 def stored_user_by_email(app, email: str) -> dict | None:
@@ -672,6 +755,42 @@ def test_resend_an_invitation(app, client, make_user, login, submit, outbox):
     (event,) = audit_rows(app, "user.invite")
     assert (event["actor_id"], event["target_id"]) == (admin.id, str(person.id))
     assert user_row(app, person.id)["invited_at"] is not None
+    assert flashes(page_text(client.get(response.headers["Location"]))) == [
+        ("success", f"A new invitation to {person.email} is queued. The mail is sent.")
+    ]
+
+
+def test_resend_an_invitation_sends_only_that_one(app, client, make_user, login, submit, outbox):
+    login(make_user("administrator"))
+    person = invited_user(app)
+    queue_earlier_mail(app)
+    page = f"/admin/users/{person.id}"
+
+    submit(page, {}, action=f"{page}/invite")
+
+    assert [m["To"] for m in outbox()] == [person.email]
+    assert mail_rows(app)["earlier@example.org"] == (False, 0)
+
+
+def test_resend_an_invitation_when_the_mail_server_is_down(
+    app, client, make_user, login, submit, outbox, monkeypatch
+):
+    login(make_user("administrator"))
+    person = invited_user(app)
+    page = f"/admin/users/{person.id}"
+    refuse_all_mail(monkeypatch)
+
+    response = submit(page, {}, action=f"{page}/invite")
+
+    assert response.status_code == 302
+    [(category, text)] = flashes(page_text(client.get(response.headers["Location"])))
+    assert category == "error"
+    assert text.startswith(f"A new invitation to {person.email} is queued. 0 of 1 messages sent;")
+    assert "the mail server did not take the other 1" in text
+    assert "will be tried again" in text
+    assert mail_rows(app) == {person.email: (False, 1)}
+    assert audit_rows(app, "user.invite")
+    assert outbox() == []
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ apply, the invitation it sends, and what the pages cost in queries."""
 
 from __future__ import annotations
 
+import html
 import io
 import re
 from dataclasses import dataclass
@@ -11,14 +12,14 @@ from datetime import date, timedelta
 from urllib.parse import quote
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 
 from lms import mail
 from lms.accounts import services as accounts
 from lms.accounts.models import User
 from lms.audit import AuditEvent
 from lms.catalog.services import course_by_slug
-from lms.cohorts import services
+from lms.cohorts import roster, services
 from lms.cohorts.models import Cohort, CohortCourse, CohortMember, RosterUpload
 from lms.extensions import db, utcnow
 from lms.learning.models import Enrollment
@@ -29,6 +30,7 @@ from tests.learning_fixtures import EXAMPLE, SLUG, ModuleDef, import_folder, wri
 
 INVITATION_RE = re.compile(r"http://lms\.test/invitation/[A-Za-z0-9_.\-]+")
 DIGEST_RE = re.compile(r'name="digest" value="([0-9a-f]{64})"')
+FLASH_RE = re.compile(r'<p class="flash flash-(\w+)"[^>]*>(.*?)</p>', re.S)
 SECOND = "second-course"
 NEW_PASSWORD = "a brand new and long passphrase"
 HEADER = "email,full name,profession"
@@ -175,6 +177,49 @@ def apply(client, preview_path: str, digest: str | None = None):
     token = token_from(client, preview_path)
     digest = digest if digest is not None else preview_digest(client, preview_path)
     return client.post(f"{preview_path}/apply", data={"csrf_token": token, "digest": digest})
+
+
+def flashes(page: str) -> list[tuple[str, str]]:
+    """(category, text) of every flash message on the page."""
+    return [(category, html.unescape(text)) for category, text in FLASH_RE.findall(page)]
+
+
+def queue_earlier_mail(app, to: str = "earlier@example.org") -> None:
+    """A message queued by something earlier (no batch of this request), still waiting."""
+    with app.app_context():
+        mail.queue_many(
+            [
+                {
+                    "kind": "reminder",
+                    "user_id": None,
+                    "to_address": to,
+                    "subject": "Queued earlier",
+                    "body": "A message from an earlier request.",
+                }
+            ]
+        )
+        db.session.commit()
+
+
+def mail_rows(app) -> dict[str, tuple]:
+    """to address: (sent?, attempts) of every queued message."""
+    with app.app_context():
+        rows = db.session.execute(
+            select(OutgoingMail.to_address, OutgoingMail.sent_at, OutgoingMail.attempts)
+        )
+        return {to: (sent is not None, attempts) for to, sent, attempts in rows}
+
+
+def refuse_all_mail(monkeypatch) -> list[str]:
+    """The mail server is down: every message is refused. Returns who was tried."""
+    tried: list[str] = []
+
+    def refuse(msg):
+        tried.append(msg["To"])
+        raise OSError("mail server down")
+
+    monkeypatch.setattr("lms.mail._deliver", refuse)
+    return tried
 
 
 def invitation_links(outbox, to: str) -> list[str]:
@@ -508,9 +553,119 @@ def test_add_one_person(app, client, world, admin, submit, outbox):
 
     assert response.status_code == 302
     page = page_text(client.get(response.headers["Location"]))
-    assert "nia@example.org is now a member, enrolled and sent an invitation." in page
+    assert flashes(page) == [
+        (
+            "success",
+            "nia@example.org is now a member and enrolled; an invitation is queued. "
+            "The mail is sent.",
+        )
+    ]
     assert "nia@example.org" in members_of(app, world.cohort)
     assert invitation_links(outbox, "nia@example.org")
+    assert mail_rows(app) == {"nia@example.org": (True, 1)}
+
+
+def test_add_an_existing_account_tells_them_by_mail(app, client, world, admin, submit, outbox):
+    response = submit(
+        f"/admin/cohorts/{world.cohort}",
+        {"email": "outsider@example.org"},
+        action=f"/admin/cohorts/{world.cohort}/members",
+    )
+
+    assert response.status_code == 302
+    page = page_text(client.get(response.headers["Location"]))
+    assert flashes(page) == [
+        (
+            "success",
+            "outsider@example.org is now a member and enrolled; a message saying so is "
+            "queued. The mail is sent.",
+        )
+    ]
+    assert [m["To"] for m in outbox()] == ["outsider@example.org"]
+    assert invitation_links(outbox, "outsider@example.org") == []
+
+
+def test_add_one_person_when_the_mail_server_is_down(
+    app, client, world, admin, submit, outbox, monkeypatch
+):
+    tried = refuse_all_mail(monkeypatch)
+
+    response = submit(
+        f"/admin/cohorts/{world.cohort}",
+        {"email": "nia@example.org", "full_name": "Nia New"},
+        action=f"/admin/cohorts/{world.cohort}/members",
+    )
+
+    assert response.status_code == 302
+    page = page_text(client.get(response.headers["Location"]))
+    assert flashes(page) == [
+        (
+            "error",
+            "nia@example.org is now a member and enrolled; an invitation is queued. "
+            "0 of 1 messages sent; the mail server did not take the other 1, which wait in "
+            "the queue and will be tried again.",
+        )
+    ]
+    assert "1 message(s) are waiting to be sent." in page
+    assert "nia@example.org" in members_of(app, world.cohort)
+    assert tried == ["nia@example.org"]
+    assert mail_rows(app) == {"nia@example.org": (False, 1)}
+    assert outbox() == []
+
+
+def test_a_request_does_not_send_mail_queued_by_an_earlier_one(
+    app, client, world, admin, submit, outbox
+):
+    queue_earlier_mail(app)
+
+    added = submit(
+        f"/admin/cohorts/{world.cohort}",
+        {"email": "nia@example.org", "full_name": "Nia New"},
+        action=f"/admin/cohorts/{world.cohort}/members",
+    )
+    resent = submit(
+        f"/admin/cohorts/{world.cohort}",
+        {},
+        action=f"/admin/cohorts/{world.cohort}/members/{world.invitee}/invite",
+    )
+    applied = apply(
+        client,
+        upload(client, world.cohort, csv_file(HEADER, "fay@example.org,Fay,")).headers["Location"],
+    )
+
+    assert added.status_code == resent.status_code == applied.status_code == 302
+    assert sorted(m["To"] for m in outbox()) == [
+        "fay@example.org",
+        "invitee@example.org",
+        "nia@example.org",
+    ]
+    assert mail_rows(app)["earlier@example.org"] == (False, 0)
+    page = page_text(client.get(f"/admin/cohorts/{world.cohort}"))
+    assert "1 message(s) are waiting to be sent." in page
+
+
+def test_a_request_does_not_send_mail_that_failed_in_an_earlier_one(
+    app, client, world, admin, submit, outbox, monkeypatch
+):
+    refuse_all_mail(monkeypatch)
+    submit(
+        f"/admin/cohorts/{world.cohort}",
+        {"email": "nia@example.org", "full_name": "Nia New"},
+        action=f"/admin/cohorts/{world.cohort}/members",
+    )
+    monkeypatch.undo()
+    with app.app_context():  # as if the pause after the failure were over
+        db.session.execute(update(OutgoingMail).values(next_attempt_at=None))
+        db.session.commit()
+
+    submit(
+        f"/admin/cohorts/{world.cohort}",
+        {},
+        action=f"/admin/cohorts/{world.cohort}/members/{world.invitee}/invite",
+    )
+
+    assert [m["To"] for m in outbox()] == ["invitee@example.org"]
+    assert mail_rows(app)["nia@example.org"] == (False, 1)
 
 
 @pytest.mark.parametrize(
@@ -581,7 +736,9 @@ def test_resend_an_invitation(app, client, world, admin, submit, outbox):
 
     assert response.status_code == 302
     page = page_text(client.get(response.headers["Location"]))
-    assert "A new invitation was sent to invitee@example.org." in page
+    assert flashes(page) == [
+        ("success", "A new invitation to invitee@example.org is queued. The mail is sent.")
+    ]
     [link] = invitation_links(outbox, "invitee@example.org")
     assert "Welcome, Ivo Invitee" in page_text(app.test_client().get(path_of(link)))
     with app.app_context():
@@ -671,10 +828,13 @@ def test_apply_adds_the_people_and_sends_the_invitations(app, client, world, adm
     assert response.status_code == 302
     assert response.headers["Location"] == f"/admin/cohorts/{world.cohort}"
     page = page_text(client.get(response.headers["Location"]))
-    assert (
-        "Applied: 2 people added to July intake (1 new accounts invited, 1 existing accounts "
-        "told by mail); 4 rows with errors skipped." in page
-    )
+    assert flashes(page) == [
+        (
+            "success",
+            "Applied: 2 people added to July intake (1 new accounts invited, 1 existing "
+            "accounts told by mail); 4 rows with errors skipped. All 2 messages are sent.",
+        )
+    ]
     assert members_of(app, world.cohort) == {
         "member@example.org",
         "invitee@example.org",
@@ -688,24 +848,132 @@ def test_apply_adds_the_people_and_sends_the_invitations(app, client, world, adm
     assert "/invitation/" not in notice.get_body(("plain",)).get_content()
     with app.app_context():
         assert mail.pending_count() == 0
-        assert db.session.get(RosterUpload, int(preview.rsplit("/", 1)[1])).applied_at
+        stored = db.session.get(RosterUpload, int(preview.rsplit("/", 1)[1]))
+        assert stored.applied_at is not None
+        # Names and addresses are not kept once applied.
+        assert stored.data == b""
 
 
-def test_an_applied_file_cannot_be_applied_again(app, client, world, admin):
+def upload_id(preview: str) -> int:
+    return int(preview.rsplit("/", 1)[1])
+
+
+def test_an_applied_file_cannot_be_applied_again(app, client, world, admin, outbox):
     preview = upload(client, world.cohort, GOOD_AND_BAD).headers["Location"]
     digest = preview_digest(client, preview)
     apply(client, preview, digest)
-    before = state(app)
+    before, mails = state(app), len(outbox())
 
     response = apply(client, preview, digest)
 
     assert response.status_code == 302
     assert response.headers["Location"] == preview
     page = page_text(client.get(preview))
-    assert "This file has already been applied." in page
-    assert "This file was applied on" in page
+    assert flashes(page) == [("error", "Nothing was applied. This file has already been applied.")]
+    assert "This file was applied to July intake on" in page
     assert 'name="digest"' not in page
     assert state(app) == before
+    assert len(outbox()) == mails
+
+
+def test_the_preview_of_an_applied_file_says_when_and_shows_no_rows(app, client, world, admin):
+    preview = upload(client, world.cohort, GOOD_AND_BAD).headers["Location"]
+    apply(client, preview)
+    with app.app_context():
+        applied_at = db.session.get(RosterUpload, upload_id(preview)).applied_at
+
+    response = client.get(preview)
+
+    assert response.status_code == 200
+    page = page_text(response)
+    text = " ".join(page.split())
+    assert (
+        f"This file was applied to July intake on "
+        f"{applied_at.strftime('%d %B %Y at %H:%M UTC')}." in text
+    )
+    assert "Its contents are not kept once applied" in text
+    assert "Nothing has changed yet." not in page
+    assert "<table" not in page
+    assert 'name="digest"' not in page
+    assert "/apply" not in page
+    assert "new@example.org" not in page
+    assert "Row 5:" not in page
+
+
+def test_two_administrators_applying_the_same_file_apply_it_once(
+    app, client, world, admin, outbox, monkeypatch
+):
+    preview = upload(client, world.cohort, GOOD_AND_BAD).headers["Location"]
+    real_plan = roster.plan
+
+    def plan_then_another_administrator_applies(cohort, data):
+        # The other request claimed the file between this one's reading and its claim.
+        planned = real_plan(cohort, data)
+        with app.app_context():
+            db.session.execute(
+                update(RosterUpload)
+                .where(RosterUpload.id == upload_id(preview))
+                .values(applied_at=utcnow(), data=b"")
+            )
+            db.session.commit()
+        return planned
+
+    digest, token = preview_digest(client, preview), token_from(client, preview)
+    monkeypatch.setattr(roster, "plan", plan_then_another_administrator_applies)
+    before = state(app)
+
+    response = client.post(f"{preview}/apply", data={"csrf_token": token, "digest": digest})
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == preview
+    monkeypatch.undo()
+    page = page_text(client.get(preview))
+    assert ("error", "Nothing was applied. This file has already been applied.") in flashes(page)
+    after = state(app)
+    assert {k: v for k, v in after.items() if k != "uploads"} == {
+        k: v for k, v in before.items() if k != "uploads"
+    }
+    assert "new@example.org" not in emails(app)
+    assert outbox() == []
+
+
+def test_a_file_that_can_no_longer_be_read_is_not_previewed(app, client, world, admin):
+    preview = upload(
+        client, world.cohort, csv_file(HEADER, "one@example.org,One,", "two@example.org,Two,")
+    ).headers["Location"]
+    app.config["ROSTER_MAX_ROWS"] = 1
+    before = state(app)
+
+    response = client.get(preview)
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/admin/cohorts/{world.cohort}"
+    [(category, message)] = flashes(page_text(client.get(response.headers["Location"])))
+    assert category == "error"
+    assert message.startswith("This file can no longer be read:")
+    assert state(app) == before
+
+
+def test_a_file_that_can_no_longer_be_read_is_not_applied(app, client, world, admin, outbox):
+    preview = upload(
+        client, world.cohort, csv_file(HEADER, "one@example.org,One,", "two@example.org,Two,")
+    ).headers["Location"]
+    digest, token = preview_digest(client, preview), token_from(client)
+    app.config["ROSTER_MAX_ROWS"] = 1
+    before = state(app)
+
+    response = client.post(f"{preview}/apply", data={"csrf_token": token, "digest": digest})
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/admin/cohorts/{world.cohort}"
+    [(category, message)] = flashes(page_text(client.get(response.headers["Location"])))
+    assert category == "error"
+    assert message.startswith("Nothing was applied: this file can no longer be read.")
+    assert state(app) == before
+    with app.app_context():
+        stored = db.session.get(RosterUpload, upload_id(preview))
+        assert (stored.applied_at, stored.data != b"") == (None, True)
+    assert outbox() == []
 
 
 def test_the_invitation_link_sets_a_password_once_and_shows_the_due_date(
@@ -829,6 +1097,56 @@ def test_a_stale_preview_applies_nothing(app, client, world, admin):
     assert "Apply: add 1 person" in page
     assert apply(client, first).status_code == 302
     assert "two@example.org" in members_of(app, world.cohort)
+
+
+def _change_due_date(cohort, world):
+    services.set_course(
+        cohort,
+        course_by_slug(SLUG),
+        world.due + timedelta(days=1),
+        actor=None,
+        via="cli",
+        now=utcnow(),
+    )
+
+
+def _add_a_course(cohort, world):
+    services.set_course(cohort, course_by_slug(SECOND), None, actor=None, via="cli", now=utcnow())
+
+
+def _remove_the_course(cohort, world):
+    services.remove_course(cohort, course_by_slug(SLUG), actor=None, via="cli")
+
+
+@pytest.mark.parametrize(
+    "change", [_change_due_date, _add_a_course, _remove_the_course], ids=lambda f: f.__name__
+)
+def test_a_preview_is_stale_when_the_cohort_courses_changed(
+    app, client, world, admin, outbox, change
+):
+    preview = upload(client, world.cohort, GOOD_AND_BAD).headers["Location"]
+    digest = preview_digest(client, preview)
+    with app.app_context():
+        change(db.session.get(Cohort, world.cohort), world)
+        db.session.commit()
+    before = state(app)
+
+    response = apply(client, preview, digest)
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == preview
+    page = page_text(client.get(preview))
+    [(category, message)] = flashes(page)
+    assert category == "error"
+    assert message.startswith(
+        "Nothing was applied. Something changed since this preview (accounts, members or "
+        "the cohort's courses)."
+    )
+    assert state(app) == before
+    assert outbox() == []
+    # The new preview can be applied.
+    assert apply(client, preview).status_code == 302
+    assert "new@example.org" in members_of(app, world.cohort)
 
 
 def test_a_file_outside_the_enrolment_window_applies_nothing(app, client, world, admin):
@@ -1023,9 +1341,79 @@ def test_the_send_button_sends_the_waiting_mail(app, client, world, admin, outbo
     assert response.status_code == 302
     assert response.headers["Location"] == f"/admin/cohorts/{world.cohort}"
     after = page_text(client.get(response.headers["Location"]))
-    assert "1 message(s) sent, 0 failed, 0 still waiting." in after
+    assert flashes(after) == [("success", "1 message(s) sent; 0 still waiting.")]
     assert "No mail is waiting to be sent." in after
     assert [m["Subject"] for m in outbox()] == ["Waiting"]
+
+
+def test_the_send_button_sends_at_most_the_request_limit(app, client, world, admin, outbox):
+    app.config["MAIL_SEND_IN_REQUEST_MAX"] = 2
+    for n in range(3):
+        queue_earlier_mail(app, f"waiting{n}@example.org")
+
+    response = client.post(
+        "/admin/mail/send", data={"csrf_token": token_from(client), "cohort": world.cohort}
+    )
+
+    after = page_text(client.get(response.headers["Location"]))
+    assert flashes(after) == [("success", "2 message(s) sent; 1 still waiting.")]
+    assert "1 message(s) are waiting to be sent." in after
+    assert [m["To"] for m in outbox()] == ["waiting0@example.org", "waiting1@example.org"]
+
+
+def test_the_send_button_when_the_mail_server_is_down(
+    app, client, world, admin, outbox, monkeypatch
+):
+    for n in range(3):
+        queue_earlier_mail(app, f"waiting{n}@example.org")
+    tried = refuse_all_mail(monkeypatch)
+
+    response = client.post(
+        "/admin/mail/send", data={"csrf_token": token_from(client), "cohort": world.cohort}
+    )
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/admin/cohorts/{world.cohort}"
+    after = page_text(client.get(response.headers["Location"]))
+    assert flashes(after) == [
+        (
+            "error",
+            "0 message(s) sent, then the mail server did not accept one; 3 wait in the "
+            "queue and will be tried again later.",
+        )
+    ]
+    assert tried == ["waiting0@example.org"]  # it stops at the first failure
+    assert mail_rows(app) == {
+        "waiting0@example.org": (False, 1),
+        "waiting1@example.org": (False, 0),
+        "waiting2@example.org": (False, 0),
+    }
+    assert outbox() == []
+
+
+def test_the_cohort_page_tells_of_mail_given_up_on(app, client, world, admin):
+    queue_earlier_mail(app, "given-up@example.org")
+    queue_earlier_mail(app, "waiting@example.org")
+    with app.app_context():
+        db.session.execute(
+            update(OutgoingMail)
+            .where(OutgoingMail.to_address == "given-up@example.org")
+            .values(attempts=mail.MAX_DELIVERY_ATTEMPTS, last_error="down")
+        )
+        db.session.commit()
+
+    page = " ".join(page_text(client.get(f"/admin/cohorts/{world.cohort}")).split())
+
+    assert "1 message(s) are waiting to be sent." in page
+    assert "1 message(s) could not be sent after five attempts." in page
+    assert "flask --app lms mail retry" in page
+
+
+def test_the_cohort_page_says_nothing_of_given_up_mail_when_there_is_none(client, world, admin):
+    page = page_text(client.get(f"/admin/cohorts/{world.cohort}"))
+
+    assert "could not be sent after" not in page
+    assert "mail retry" not in page
 
 
 def test_the_send_button_without_a_cohort_returns_to_the_list(client, world, admin):
@@ -1038,18 +1426,30 @@ def test_the_send_button_without_a_cohort_returns_to_the_list(client, world, adm
 def test_mail_that_cannot_be_sent_is_kept_and_the_administrator_told(
     app, client, world, admin, monkeypatch, outbox
 ):
-    def refuse(msg):
-        raise OSError("mail server down")
-
-    monkeypatch.setattr("lms.mail._deliver", refuse)
-    preview = upload(client, world.cohort, csv_file(HEADER, "new@example.org,Nia New,"))
+    tried = refuse_all_mail(monkeypatch)
+    preview = upload(
+        client,
+        world.cohort,
+        csv_file(HEADER, "new@example.org,Nia New,", "outsider@example.org,,"),
+    )
 
     response = apply(client, preview.headers["Location"])
 
+    assert response.headers["Location"] == f"/admin/cohorts/{world.cohort}"
     page = page_text(client.get(response.headers["Location"]))
-    assert "1 message(s) could not be sent; they will be tried again." in page
-    assert "1 message(s) are waiting to be sent." in page
-    assert "new@example.org" in members_of(app, world.cohort)
+    assert flashes(page) == [
+        (
+            "error",
+            "Applied: 2 people added to July intake (1 new accounts invited, 1 existing "
+            "accounts told by mail); 0 rows with errors skipped. 0 of 2 messages sent; the "
+            "mail server did not take the other 2, which wait in the queue and will be tried "
+            "again.",
+        )
+    ]
+    assert "2 message(s) are waiting to be sent." in page
+    assert members_of(app, world.cohort) >= {"new@example.org", "outsider@example.org"}
+    assert len(tried) == 1  # it stops at the first failure
+    assert sorted(mail_rows(app).values()) == [(False, 0), (False, 1)]
     assert outbox() == []
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 
@@ -13,6 +14,7 @@ from tests.learning_fixtures import EXAMPLE, SLUG, import_folder, sign_in, write
 from tests.report_fixtures import (
     assign,
     bulk_learners,
+    evaluators,
     make_cohort,
     read_csv,
     reports_fixture,  # noqa: F401
@@ -20,6 +22,7 @@ from tests.report_fixtures import (
 )
 
 BASE = f"/reports/courses/{SLUG}"
+WITHHELD = "Results appear once at least 5 learners have answered, to keep answers anonymous."
 
 
 def course_pages(enrollment_id: int) -> list[str]:
@@ -180,7 +183,10 @@ def test_item_analysis_page_states_its_thresholds_and_draws_a_chart(browser, peo
     client = browser(people.teacher)
     html = page_text(client.get(f"{BASE}/quizzes/first-steps/items"))
     assert "facility above 0.90" in html and "facility below 0.30" in html
-    assert "at least 5" in html
+    assert "too hard (facility below 0.30), once n is at least 5" in html
+    assert "check the key), only once n is at least 20" in html
+    assert "too few attempts to flag discrimination" in html  # 7 attempts: 5 <= n < 20
+    assert "tied at the boundary" in html
     assert "7 submitted attempts" in html
     assert 'id="facility-chart-title"' in html
     first = page_text(client.get(f"{BASE}/quizzes/first-steps/items?attempts=first"))
@@ -193,10 +199,76 @@ def test_knowledge_gain_and_evaluation_pages(browser, people, reports):
     gain = page_text(client.get(f"{BASE}/knowledge-gain"))
     assert "<strong>first</strong> submitted pre-test" in gain
     assert "+100.0" in gain and 'id="gain-histogram-title"' in gain
+    # Only A has answered the evaluation: the count, and why there is nothing more.
     evaluation = page_text(client.get(f"{BASE}/evaluation"))
-    assert "The course met its stated objectives." in evaluation
-    assert "More cases, please." in evaluation
-    assert "Learner A" not in evaluation  # answers are anonymous
+    assert WITHHELD in evaluation and "1 response." in evaluation
+    assert "More cases, please." not in evaluation
+    assert "The course met its stated objectives." not in evaluation
+    assert "evaluation.csv" not in evaluation
+
+
+def test_evaluation_page_is_anonymous_sorted_and_timeless(app, browser, people, reports, make_user):
+    evaluators(app, make_user)  # five more responses, an hour apart, after A's
+    html = page_text(browser(people.admin).get(f"{BASE}/evaluation"))
+    assert "6 responses." in html and WITHHELD not in html
+    assert "at least 5 learners have answered" in html  # the rule is stated
+    assert "The course met its stated objectives." in html
+    # Written answers by their text, case aside, numbered after sorting; no time.
+    answers = re.findall(
+        r"<tr><td>What should we improve\?</td><td>(\d+)</td><td>([^<]*)</td>", html
+    )
+    assert answers == [
+        ("1", "A glossary of terms."),
+        ("2", "More cases, please."),
+        ("3", "More cases, please."),
+        ("4", "more cases, please."),
+        ("5", "Zoom in on the diagrams."),
+    ]
+    assert "Submitted" not in html and "oldest first" not in html
+    assert not re.search(r"2025-06-0\d|\d\d:\d\d", html)
+    assert "Learner A" not in html and "Evaluator" not in html  # no names
+    rows = read_csv(page_text(browser(people.admin).get(f"{BASE}/evaluation.csv")))
+    assert list(rows[0]) == ["response", "met-objectives", "improve"]
+    assert [r["response"] for r in rows] == ["1", "2", "3", "4", "5", "6"]
+
+
+def test_evaluation_of_a_cohort_of_two_shows_only_the_count(
+    app, browser, people, reports, make_user
+):
+    users = evaluators(app, make_user)
+    cohort_id = make_cohort(app, "Pair", members=users[:2])
+    client = browser(people.teacher)
+    html = page_text(client.get(f"{BASE}/evaluation?cohort={cohort_id}"))
+    assert "2 responses from the cohort Pair." in html and WITHHELD in html
+    for answer in ("more cases, please.", "Zoom in on the diagrams.", "Strongly agree"):
+        assert answer not in html
+    csv_text = page_text(client.get(f"{BASE}/evaluation.csv?cohort={cohort_id}"))
+    assert csv_text == "\ufeffresponse,met-objectives,improve\r\n"
+
+
+def test_progress_and_learner_pages_say_whether_the_evaluation_was_sent_not_when(
+    app, browser, people, reports, make_user
+):
+    from tests.report_fixtures import NOW
+
+    late = make_user(full_name="Learner G", email="g@example.org")
+    study(app, late)
+    enrollment_id = study(
+        app, late, evaluation={"e-met-objectives": "2"}, at=NOW + timedelta(days=3)
+    )  # sent on 2025-06-05
+    client = browser(people.admin)
+    progress = page_text(client.get(f"{BASE}/progress"))
+    row = re.search(r"Learner G</a>.*?</tr>", progress, re.S).group(0)
+    assert "<td>Submitted</td>" in row
+    learner = page_text(client.get(f"{BASE}/learners/{enrollment_id}"))
+    assert "<dt>Evaluation</dt><dd>submitted" in learner
+    for text in (
+        progress,
+        learner,
+        page_text(client.get(f"{BASE}/progress.csv")),
+        page_text(client.get(f"{BASE}/learners/{enrollment_id}.csv")),
+    ):
+        assert "2025-06-05" not in text
 
 
 def test_completion_summary_page_and_period(browser, people, reports):
@@ -298,6 +370,8 @@ def test_bad_filters_get_a_message_and_422(app, browser, people, reports):
             assert "There is a problem" in html
             assert "Choose a cohort from the list" in html
             assert "<title>Error: " in html
+            if "evaluation" in path:
+                assert "at least 5 learners have answered" in html  # the rule, still stated
     response = client.get(f"{BASE}/quizzes/first-steps/items?attempts=some")
     assert response.status_code == 422
     assert "Choose every attempt or first attempts only" in page_text(response)

@@ -148,10 +148,21 @@ def test_running_twice_in_a_row_sends_once(ctx):
 
     assert send() == 1
     assert send(NOW + timedelta(minutes=5)) == 0
-    assert send(NOW + timedelta(days=INTERVAL) - timedelta(seconds=1)) == 0
+    just_too_early = NOW + timedelta(days=INTERVAL) - reminders.SLACK - timedelta(seconds=1)
+    assert send(just_too_early) == 0
 
     assert len(queued_mail()) == 1
     assert behind(NOW + timedelta(hours=1)) == []
+
+
+def test_a_daily_cron_a_little_early_does_not_drift_to_the_next_day(ctx):
+    ana = person("ana@example.org", "Ana López")
+    cohort_due("Overdue", TODAY - timedelta(days=1), ana)
+    send()
+
+    a_week_later_but_two_minutes_earlier = NOW + timedelta(days=INTERVAL, minutes=-2)
+
+    assert send(a_week_later_but_two_minutes_earlier) == 1
 
 
 def test_after_the_interval_the_learner_is_reminded_again(ctx):
@@ -210,21 +221,63 @@ def test_a_course_in_two_cohorts_is_reminded_once_with_the_earliest_date(ctx):
 # -- the mail queue ---------------------------------------------------------------------------
 
 
-def _queue(n: int = 1, **extra) -> None:
+def _queue(n: int = 1, *, batch: str | None = None, prefix: str = "person", **extra) -> None:
     mail.queue_many(
         [
             {
                 "kind": "reminder",
                 "user_id": None,
-                "to_address": f"person{i}@example.org",
+                "to_address": f"{prefix}{i}@example.org",
                 "subject": f"Subject {i}",
                 "body": f"Body {i}\nwith a second line.",
                 **extra,
             }
             for i in range(n)
-        ]
+        ],
+        batch=batch,
     )
     db.session.commit()
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The time the mail queue sees: ``clock.now``, moved with ``clock.advance(...)``."""
+
+    class Clock:
+        now = NOW
+
+        def advance(self, delta: timedelta) -> None:
+            self.now += delta
+
+    fake = Clock()
+    monkeypatch.setattr("lms.mail.utcnow", lambda: fake.now)
+    return fake
+
+
+@pytest.fixture
+def relay(monkeypatch):
+    """The mail relay: ``relay.down = True`` refuses every message; ``relay.refuse``
+    names addresses refused; ``relay.tried`` lists every address it was given."""
+    real = mail._deliver
+
+    class Relay:
+        def __init__(self) -> None:
+            self.down = False
+            self.refuse: set[str] = set()
+            self.tried: list[str] = []
+
+    fake = Relay()
+
+    def deliver(msg):
+        fake.tried.append(msg["To"])
+        if fake.down:
+            raise OSError("Connection refused by mail.example.org")
+        if msg["To"] in fake.refuse:
+            raise OSError("mailbox unavailable")
+        real(msg)
+
+    monkeypatch.setattr("lms.mail._deliver", deliver)
+    return fake
 
 
 def test_queued_mail_is_delivered_to_the_outbox_and_marked_sent(ctx, outbox):
@@ -232,27 +285,30 @@ def test_queued_mail_is_delivered_to_the_outbox_and_marked_sent(ctx, outbox):
     assert mail.pending_count() == 3
     assert outbox() == []
 
-    assert mail.deliver_queued() == (3, 0)
+    delivery = mail.deliver_queued()
 
+    assert isinstance(delivery, mail.Delivery)
+    assert delivery == mail.Delivery(sent=3, failed=0, stopped=False)
     messages = outbox()
     assert sorted(m["To"] for m in messages) == [f"person{i}@example.org" for i in range(3)]
     first = next(m for m in messages if m["To"] == "person0@example.org")
     assert first["Subject"] == "Subject 0"
     assert first.get_body(("plain",)).get_content().startswith("Body 0\nwith a second line.")
     assert mail.pending_count() == 0
+    assert mail.failed_count() == 0
     rows = queued_mail()
     assert all(row.sent_at is not None and row.attempts == 1 for row in rows)
-    assert all(row.last_error == "" for row in rows)
+    assert all(row.last_error == "" and row.next_attempt_at is None for row in rows)
 
     # Delivering again sends nothing twice.
-    assert mail.deliver_queued() == (0, 0)
+    assert mail.deliver_queued() == mail.Delivery(sent=0, failed=0, stopped=False)
     assert len(outbox()) == 3
 
 
 def test_deliver_queued_sends_at_most_the_limit_oldest_first(ctx, outbox):
     _queue(5)
 
-    assert mail.deliver_queued(limit=2) == (2, 0)
+    assert mail.deliver_queued(limit=2) == mail.Delivery(sent=2, failed=0, stopped=False)
 
     assert sorted(m["To"] for m in outbox()) == ["person0@example.org", "person1@example.org"]
     assert mail.pending_count() == 3
@@ -265,7 +321,7 @@ def test_queued_mail_is_not_sent_if_the_transaction_is_rolled_back(ctx, outbox):
     db.session.rollback()
 
     assert mail.pending_count() == 0
-    assert mail.deliver_queued() == (0, 0)
+    assert mail.deliver_queued() == mail.Delivery(sent=0, failed=0, stopped=False)
     assert outbox() == []
 
 
@@ -275,31 +331,61 @@ def test_a_long_subject_is_cut_to_fit(ctx):
     assert len(queued_mail()[0].subject) == mail.SUBJECT_MAX
 
 
-def test_a_failed_delivery_stays_pending_with_the_error(ctx, outbox, monkeypatch):
+def test_a_failed_delivery_stays_pending_with_the_error_and_a_pause(ctx, outbox, clock, relay):
     _queue(1)
+    relay.down = True
 
-    def refuse(msg):
-        raise OSError("Connection refused by mail.example.org")
-
-    monkeypatch.setattr("lms.mail._deliver", refuse)
-
-    assert mail.deliver_queued() == (0, 1)
+    assert mail.deliver_queued() == mail.Delivery(sent=0, failed=1, stopped=True)
 
     [row] = queued_mail()
     assert row.sent_at is None
     assert row.attempts == 1
     assert row.last_error == "Connection refused by mail.example.org"
+    assert row.next_attempt_at == NOW + mail.RETRY_PAUSE == NOW + timedelta(minutes=5)
     assert mail.pending_count() == 1
+    assert mail.failed_count() == 0
     assert outbox() == []
 
 
-def test_a_failed_delivery_is_tried_again_and_can_succeed(ctx, outbox, monkeypatch):
+def test_a_failed_message_is_not_tried_again_before_its_pause(ctx, outbox, clock, relay):
     _queue(1)
-    monkeypatch.setattr("lms.mail._deliver", lambda msg: (_ for _ in ()).throw(OSError("down")))
+    relay.down = True
     mail.deliver_queued()
-    monkeypatch.undo()
+    relay.down = False
 
-    assert mail.deliver_queued() == (1, 0)
+    # Run again at once, and just before the pause is over: nothing is tried.
+    assert mail.deliver_queued() == mail.Delivery(sent=0, failed=0, stopped=False)
+    clock.advance(mail.RETRY_PAUSE - timedelta(seconds=1))
+    assert mail.deliver_queued() == mail.Delivery(sent=0, failed=0, stopped=False)
+    assert relay.tried == ["person0@example.org"]
+    [row] = queued_mail()
+    assert (row.attempts, row.sent_at) == (1, None)
+    assert outbox() == []
+
+    clock.advance(timedelta(seconds=1))
+    assert mail.deliver_queued() == mail.Delivery(sent=1, failed=0, stopped=False)
+
+    [row] = queued_mail()
+    assert row.sent_at == NOW + mail.RETRY_PAUSE
+    assert row.attempts == 2
+    assert [m["To"] for m in outbox()] == ["person0@example.org"]
+
+
+def test_a_failed_delivery_is_tried_again_once_its_time_has_come(ctx, outbox, relay):
+    _queue(1)
+    relay.down = True
+    mail.deliver_queued()
+    relay.down = False
+    assert mail.deliver_queued() == mail.Delivery(sent=0, failed=0, stopped=False)
+    # As if the pause were over.
+    db.session.execute(
+        OutgoingMail.__table__.update().values(
+            next_attempt_at=datetime.now(UTC) - timedelta(seconds=1)
+        )
+    )
+    db.session.commit()
+
+    assert mail.deliver_queued() == mail.Delivery(sent=1, failed=0, stopped=False)
 
     [row] = queued_mail()
     assert row.sent_at is not None
@@ -307,43 +393,200 @@ def test_a_failed_delivery_is_tried_again_and_can_succeed(ctx, outbox, monkeypat
     assert [m["To"] for m in outbox()] == ["person0@example.org"]
 
 
-def test_delivery_gives_up_after_the_maximum_attempts(ctx, outbox, monkeypatch):
+def test_the_pause_doubles_after_each_failure_then_delivery_gives_up(ctx, outbox, clock, relay):
     _queue(1)
-    calls = []
+    relay.down = True
+    pauses = []
 
-    def refuse(msg):
-        calls.append(msg["To"])
-        raise OSError("down")
+    for _ in range(MAX_DELIVERY_ATTEMPTS):
+        assert mail.deliver_queued() == mail.Delivery(sent=0, failed=1, stopped=True)
+        [row] = queued_mail()
+        pauses.append(row.next_attempt_at - clock.now)
+        clock.now = row.next_attempt_at
 
-    monkeypatch.setattr("lms.mail._deliver", refuse)
-
-    for _ in range(MAX_DELIVERY_ATTEMPTS + 3):
-        mail.deliver_queued()
-
-    assert len(calls) == MAX_DELIVERY_ATTEMPTS
+    assert pauses == [mail.RETRY_PAUSE * 2**n for n in range(MAX_DELIVERY_ATTEMPTS)]
+    assert pauses[:4] == [timedelta(minutes=m) for m in (5, 10, 20, 40)]
+    assert len(relay.tried) == MAX_DELIVERY_ATTEMPTS
     [row] = queued_mail()
-    assert (row.attempts, row.sent_at, row.last_error) == (MAX_DELIVERY_ATTEMPTS, None, "down")
+    assert (row.attempts, row.sent_at, row.last_error) == (
+        MAX_DELIVERY_ATTEMPTS,
+        None,
+        "Connection refused by mail.example.org",
+    )
+    # Given up on: not waiting any more, counted apart, never tried again.
     assert mail.pending_count() == 0
+    assert mail.failed_count() == 1
+    clock.advance(timedelta(days=30))
+    relay.down = False
+    assert mail.deliver_queued() == mail.Delivery(sent=0, failed=0, stopped=False)
+    assert len(relay.tried) == MAX_DELIVERY_ATTEMPTS
+    assert outbox() == []
 
 
-def test_one_failure_does_not_stop_the_others(ctx, outbox, monkeypatch):
-    _queue(3)
-    real = mail._deliver
+def test_retry_failed_gives_the_given_up_messages_a_fresh_start(ctx, outbox, clock, relay):
+    _queue(2)
+    db.session.execute(
+        OutgoingMail.__table__.update()
+        .where(OutgoingMail.to_address == "person0@example.org")
+        .values(attempts=MAX_DELIVERY_ATTEMPTS, next_attempt_at=NOW + timedelta(hours=2))
+    )
+    db.session.commit()
+    assert (mail.pending_count(), mail.failed_count()) == (1, 1)
 
-    def flaky(msg):
-        if msg["To"] == "person1@example.org":
-            raise OSError("mailbox unavailable")
-        real(msg)
+    assert mail.retry_failed() == 1
+    db.session.commit()
 
-    monkeypatch.setattr("lms.mail._deliver", flaky)
+    assert (mail.pending_count(), mail.failed_count()) == (2, 0)
+    retried = next(r for r in queued_mail() if r.to_address == "person0@example.org")
+    assert (retried.attempts, retried.next_attempt_at, retried.sent_at) == (0, None, None)
+    assert mail.deliver_queued() == mail.Delivery(sent=2, failed=0, stopped=False)
+    assert sorted(m["To"] for m in outbox()) == ["person0@example.org", "person1@example.org"]
+    assert mail.retry_failed() == 0
 
-    assert mail.deliver_queued() == (2, 1)
 
-    assert sorted(m["To"] for m in outbox()) == ["person0@example.org", "person2@example.org"]
-    failed = [row for row in queued_mail() if row.sent_at is None]
-    assert [(row.to_address, row.last_error) for row in failed] == [
-        ("person1@example.org", "mailbox unavailable")
+def test_retry_failed_leaves_sent_and_waiting_mail_alone(ctx, outbox, relay):
+    _queue(2)
+    mail.deliver_queued(limit=1)
+    relay.down = True
+    mail.deliver_queued()
+    before = [(r.id, r.sent_at, r.attempts, r.next_attempt_at) for r in queued_mail()]
+
+    assert mail.retry_failed() == 0
+    db.session.commit()
+
+    assert [(r.id, r.sent_at, r.attempts, r.next_attempt_at) for r in queued_mail()] == before
+
+
+def test_delivery_stops_at_the_first_failure_and_the_rest_stay_queued(ctx, outbox, relay):
+    _queue(4)
+    relay.refuse = {"person1@example.org"}
+
+    assert mail.deliver_queued() == mail.Delivery(sent=1, failed=1, stopped=True)
+
+    assert relay.tried == ["person0@example.org", "person1@example.org"]
+    assert [m["To"] for m in outbox()] == ["person0@example.org"]
+    rows = {row.to_address: row for row in queued_mail()}
+    failed = rows["person1@example.org"]
+    assert (failed.sent_at, failed.attempts, failed.last_error) == (
+        None,
+        1,
+        "mailbox unavailable",
+    )
+    assert failed.next_attempt_at is not None
+    for untouched in ("person2@example.org", "person3@example.org"):
+        row = rows[untouched]
+        assert (row.sent_at, row.attempts, row.last_error, row.next_attempt_at) == (
+            None,
+            0,
+            "",
+            None,
+        )
+    assert mail.pending_count() == 3
+
+    # The next run sends the rest; the failed one waits for its pause.
+    relay.refuse = set()
+    assert mail.deliver_queued() == mail.Delivery(sent=2, failed=0, stopped=False)
+    assert [m["To"] for m in outbox()][1:] == ["person2@example.org", "person3@example.org"]
+    assert mail.pending_count() == 1
+
+
+def test_a_relay_that_is_down_is_asked_once_per_run(ctx, outbox, relay):
+    _queue(50)
+    relay.down = True
+
+    assert mail.deliver_queued() == mail.Delivery(sent=0, failed=1, stopped=True)
+
+    assert relay.tried == ["person0@example.org"]
+    assert [r.attempts for r in queued_mail()] == [1] + [0] * 49
+
+
+def test_a_batch_is_delivered_alone(ctx, outbox):
+    mine, theirs = mail.new_batch(), mail.new_batch()
+    assert mine != theirs
+    assert 0 < len(mine) <= 32
+    _queue(2, prefix="older")  # queued earlier, by no request
+    _queue(2, batch=theirs, prefix="theirs")
+    _queue(3, batch=mine, prefix="mine")
+
+    assert mail.deliver_queued(batch=mine) == mail.Delivery(sent=3, failed=0, stopped=False)
+
+    assert sorted(m["To"] for m in outbox()) == [f"mine{i}@example.org" for i in range(3)]
+    assert {r.batch for r in queued_mail() if r.sent_at is None} == {None, theirs}
+    assert mail.pending_count() == 4
+    assert mail.deliver_queued(batch=mine) == mail.Delivery(sent=0, failed=0, stopped=False)
+
+
+def test_a_batch_respects_the_limit(ctx, outbox):
+    batch = mail.new_batch()
+    _queue(3, batch=batch)
+
+    assert mail.deliver_queued(limit=2, batch=batch) == mail.Delivery(2, 0, False)
+
+    assert sorted(m["To"] for m in outbox()) == ["person0@example.org", "person1@example.org"]
+
+
+def test_queue_many_labels_the_messages_with_their_batch(ctx):
+    _queue(1, batch="abc123")
+    _queue(1, prefix="unlabelled")
+
+    assert [(r.to_address, r.batch) for r in queued_mail()] == [
+        ("person0@example.org", "abc123"),
+        ("unlabelled0@example.org", None),
     ]
+
+
+def test_send_and_describe_sends_the_batch_and_says_so(ctx, outbox):
+    _queue(1, prefix="older")
+    batch = mail.new_batch()
+    _queue(1, batch=batch)
+
+    assert mail.send_and_describe("Done.", batch, 1) == ("Done. The mail is sent.", "success")
+
+    assert [m["To"] for m in outbox()] == ["person0@example.org"]
+    assert mail.pending_count() == 1
+
+
+def test_send_and_describe_counts_several_messages(ctx, outbox):
+    batch = mail.new_batch()
+    _queue(3, batch=batch)
+
+    assert mail.send_and_describe("Done.", batch, 3) == (
+        "Done. All 3 messages are sent.",
+        "success",
+    )
+
+
+def test_send_and_describe_with_nothing_queued_says_only_the_message(ctx, outbox):
+    assert mail.send_and_describe("Done.", mail.new_batch(), 0) == ("Done.", "success")
+
+
+def test_send_and_describe_over_the_request_limit_leaves_the_rest_waiting(app, ctx, outbox):
+    app.config["MAIL_SEND_IN_REQUEST_MAX"] = 2
+    batch = mail.new_batch()
+    _queue(5, batch=batch)
+
+    text, category = mail.send_and_describe("Done.", batch, 5)
+
+    assert category == "success"
+    assert text.startswith("Done. 2 of 5 messages sent; the other 3 wait in the queue and go out")
+    assert "flask --app lms mail send" in text
+    assert len(outbox()) == 2
+    assert mail.pending_count() == 3
+
+
+def test_send_and_describe_when_the_relay_refuses_is_an_error(ctx, outbox, relay):
+    batch = mail.new_batch()
+    _queue(3, batch=batch)
+    relay.refuse = {"person1@example.org"}
+
+    text, category = mail.send_and_describe("Done.", batch, 3)
+
+    assert category == "error"
+    assert text == (
+        "Done. 1 of 3 messages sent; the mail server did not take the other 2, which wait "
+        "in the queue and will be tried again."
+    )
+    assert mail.pending_count() == 2
 
 
 def test_reminders_sent_then_delivered_reach_the_outbox(ctx, outbox):

@@ -32,10 +32,11 @@ def test_group_size_is_27_percent_rounded_half_up_and_never_overlapping():
 
 
 def test_upper_lower_index_by_hand():
-    # Ranked by total, ties kept in the order given:
-    #   idx 9 (2), 8 (3), 6 (4), 7 (4), 5 (5), 4 (6), 3 (7), 1 (8), 2 (8), 0 (9).
-    # Groups of 3: lower = idx 9, 8, 6 -> item 0, 0, 1 -> 1/3;
-    #              upper = idx 1, 2, 0 -> item 0, 1, 1 -> 2/3.
+    # Ranked by total:
+    #   idx 9 (2), 8 (3), 6 and 7 (4), 5 (5), 4 (6), 3 (7), 1 and 2 (8), 0 (9).
+    # Groups of 3: lower = idx 9, 8 (items 0, 0) and one of the two places at
+    # total 4, shared by idx 6 and 7 (items 1, 1: mean 1) -> (0 + 0 + 1) / 3 = 1/3;
+    # upper = idx 0 (item 1) and idx 1, 2 (total 8, both in) -> (1 + 0 + 1) / 3 = 2/3.
     # D = 2/3 - 1/3 = 1/3.
     assert st.upper_lower_index(ITEM, TOTAL) == pytest.approx(1 / 3)
 
@@ -48,6 +49,64 @@ def test_upper_lower_index_with_partial_credit_and_a_negative_item():
     item = [0.5, 0, 1, 0, 0.5, 1]
     total = [6, 5, 4, 3, 2, 1]
     assert st.upper_lower_index(item, total) == pytest.approx(-0.5)
+
+
+def test_upper_lower_index_shares_a_tied_boundary_pro_rata():
+    # Ten attempts, groups of 3 (0.27 * 10 = 2.7 -> 3).
+    # By total: idx 9 (2); idx 6, 7, 8 (4); idx 5 (5); idx 4 (6); idx 1, 2, 3 (8); idx 0 (9).
+    # Lower group: idx 9 (item 0) and 2 of the 3 places of total 4, shared by
+    # idx 6, 7, 8 (items 1, 0, 0; mean 1/3): (0 + 2 * 1/3) / 3 = 2/9.
+    # Upper group: idx 0 (item 1) and 2 of the 3 places of total 8, shared by
+    # idx 1, 2, 3 (items 1, 0, 0; mean 1/3): (1 + 2 * 1/3) / 3 = 5/9.
+    # D = 5/9 - 2/9 = 1/3. (Breaking the ties by position would give
+    # upper idx 2, 3, 0 -> 1/3 and lower idx 9, 6, 7 -> 1/3: D = 0.)
+    item = [1, 1, 0, 0, 1, 0, 1, 0, 0, 0]
+    total = [9, 8, 8, 8, 6, 5, 4, 4, 4, 2]
+    assert st.upper_lower_index(item, total) == pytest.approx(1 / 3)
+
+
+def test_upper_lower_index_does_not_depend_on_the_order_of_tied_attempts():
+    # Four attempts, groups of 1; the two best are tied at 3 with items 1 and 0,
+    # so the upper group is half of each: 0.5. The lower group is idx 3 (item 0).
+    # D = 0.5 - 0 = 0.5 in either order (by position it was 0 one way, 1 the other).
+    assert st.upper_lower_index([1, 0, 0, 0], [3, 3, 1, 0]) == pytest.approx(0.5)
+    assert st.upper_lower_index([0, 1, 0, 0], [3, 3, 1, 0]) == pytest.approx(0.5)
+    # Every attempt with the same total: both groups are the mean item score, D = 0.
+    assert st.upper_lower_index([1, 0, 1, 0, 0], [2, 2, 2, 2, 2]) == pytest.approx(0.0)
+
+
+def test_upper_lower_index_is_the_mean_over_every_order_of_the_ties():
+    # The pro-rata share is what breaking the ties at random gives on average.
+    # Seven attempts, groups of 2 (0.27 * 7 = 1.89 -> 2). By total:
+    #   idx 2 (0; item 0.5); idx 0, 1 (1; items 1, 0); idx 6 (2; item 0);
+    #   idx 3, 4 (3; items 1, 0); idx 5 (4; item 1).
+    # Lower: idx 2 and one place at total 1 shared by idx 0, 1 (mean 0.5):
+    #   (0.5 + 0.5) / 2 = 0.5.
+    # Upper: idx 5 and one place at total 3 shared by idx 3, 4 (mean 0.5):
+    #   (1 + 0.5) / 2 = 0.75.
+    # D = 0.75 - 0.5 = 0.25; checked against all 7! orders broken by position.
+    import itertools
+
+    item = [1, 0, 0.5, 1, 0, 1, 0]
+    total = [1, 1, 0, 3, 3, 4, 2]
+
+    def by_position(order):
+        size = st.group_size(len(order))
+        ranked = sorted(order, key=lambda i: total[i])
+        upper = sum(item[i] for i in ranked[-size:]) / size
+        lower = sum(item[i] for i in ranked[:size]) / size
+        return upper - lower
+
+    orders = list(itertools.permutations(range(len(item))))
+    results = {by_position(order) for order in orders}
+    assert len(results) > 1  # by position, the answer depends on the order
+    average = sum(by_position(order) for order in orders) / len(orders)
+    assert average == pytest.approx(0.25)
+    assert st.upper_lower_index(item, total) == pytest.approx(0.25)
+    reordered = [6, 5, 4, 3, 2, 1, 0]
+    assert st.upper_lower_index(
+        [item[i] for i in reordered], [total[i] for i in reordered]
+    ) == pytest.approx(0.25)
 
 
 def test_corrected_point_biserial_by_hand():

@@ -11,23 +11,35 @@ from sqlalchemy import insert, select
 from lms.accounts.models import User
 from lms.cohorts.models import Cohort
 from lms.extensions import db
+from lms.learning import services
 from lms.learning.models import Enrollment, QuizAttempt
 from lms.reports import charts, exports, queries
 from lms.reports.completions import completion_summary, default_period
-from lms.reports.evaluation import evaluation_results
+from lms.reports.evaluation import MIN_RESPONSES, evaluation_results
 from lms.reports.gain import knowledge_gain
-from lms.reports.items import ItemStats, _flags, item_analysis
+from lms.reports.items import MIN_N, MIN_N_DISCRIMINATION, ItemStats, _flags, item_analysis
 from lms.reports.progress import DONE, IN_PROGRESS, NOT_STARTED, learner_detail, progress_all
 from lms.reports.progress import progress_matrix as matrix_of
 from lms.reports.queries import ReportInputError
-from tests.learning_fixtures import EXAMPLE, SLUG, import_folder, write_generated_course
+from tests.learning_fixtures import (
+    EXAMPLE,
+    SLUG,
+    TWO_QUESTIONS,
+    ModuleDef,
+    import_folder,
+    write_course,
+    write_generated_course,
+)
 from tests.report_fixtures import (
+    EVALUATIONS,
     NOW,
     assign,
     bulk_learners,
+    evaluators,
     make_cohort,
     read_csv,
     reports_fixture,  # noqa: F401
+    study,
 )
 
 
@@ -70,12 +82,12 @@ def test_matrix_rows_by_name_with_states_and_scores(app, reports):
         }
         a = rows["Learner A"]
         assert (a.pretest_best, a.posttest_best) == (0.0, 1.0)
-        assert a.evaluation_submitted_at is not None
+        assert a.evaluation_submitted is True
         assert a.completed_at is not None
         assert a.certificate_code and not a.certificate_revoked
         b = rows["Learner B"]
         assert b.pretest_best is None and b.completed_at is None and b.certificate == ""
-        assert b.evaluation_submitted_at is None
+        assert b.evaluation_submitted is False
 
 
 def test_matrix_pages_and_refuses_a_page_that_does_not_exist(app, reports):
@@ -99,6 +111,145 @@ def test_matrix_of_a_cohort_lists_its_members_only(app, reports):
         ]
 
 
+# The learner's own page (Progress.module_state) and the matrix name the states apart.
+OWN_PAGE_STATE = {"complete": DONE, "in progress": IN_PROGRESS, "not started": NOT_STARTED}
+QUIZ_RIGHT = {"q-which-is-right": "0", "q-sky": "true"}
+QUIZ_WRONG = {"q-which-is-right": "1", "q-sky": "false"}
+RULES_SLUG = "rules-course"
+RULES_MODULES = ("graded", "ungraded", "no-quiz")
+ALL_LESSONS = [("graded", "one"), ("graded", "two"), ("ungraded", "one"), ("no-quiz", "one")]
+QUIZZED = ("graded", "ungraded")
+# What each learner did, in every module at once.
+SITUATIONS = {
+    "nothing": {},
+    "one lesson": {"lessons": [("graded", "one"), ("ungraded", "one"), ("no-quiz", "one")]},
+    "the second lesson only": {"lessons": [("graded", "two")]},
+    "every lesson": {"lessons": ALL_LESSONS},
+    "every lesson, quizzes failed": {
+        "lessons": ALL_LESSONS,
+        "quizzes": [(m, QUIZ_WRONG) for m in QUIZZED],
+    },
+    "every lesson, quizzes passed": {
+        "lessons": ALL_LESSONS,
+        "quizzes": [(m, QUIZ_RIGHT) for m in QUIZZED],
+    },
+    "quizzes passed only": {"quizzes": [(m, QUIZ_RIGHT) for m in QUIZZED]},
+    "quizzes failed only": {"quizzes": [(m, QUIZ_WRONG) for m in QUIZZED]},
+    "every lesson, quizzes open": {"lessons": ALL_LESSONS, "open": QUIZZED},
+    "quizzes open only": {"open": QUIZZED},
+}
+
+
+def _open_attempts(app, enrollment_id: int, module_slugs) -> None:
+    """Start an attempt at each module's quiz and leave it open (not submitted)."""
+    with app.app_context():
+        enrollment = db.session.get(Enrollment, enrollment_id)
+        version = services.version_with_content(course(RULES_SLUG).current_version_id)
+        for module_slug in module_slugs:
+            quiz = next(q for q in version.quizzes if q.key == f"module:{module_slug}")
+            state = services.progress_for(enrollment, version).quizzes[quiz.key]
+            services.start_attempt(enrollment, quiz, services.quiz_questions(quiz), state, NOW)
+        db.session.commit()
+
+
+def _learners_in_every_situation(app, make_user) -> dict[str, int]:
+    ids = {}
+    for name, plan in SITUATIONS.items():
+        user = make_user(full_name=name)
+        ids[name] = study(
+            app,
+            user,
+            slug=RULES_SLUG,
+            lessons=plan.get("lessons", ()),
+            quizzes=plan.get("quizzes", ()),
+        )
+        _open_attempts(app, ids[name], plan.get("open", ()))
+    return ids
+
+
+@pytest.mark.parametrize(
+    "rules",
+    [
+        ("lessons",),
+        ("quizzes",),
+        ("lessons", "quizzes"),
+        ("lessons", "quizzes", "posttest", "evaluation"),
+        ("lessons", "evaluation"),
+    ],
+)
+def test_matrix_states_are_those_of_the_learners_own_page(app, tmp_path, make_user, rules):
+    """For every learner and module, the matrix (page and CSV) shows the state the
+    learner's own course page computes (Progress.module_state), whatever rules the
+    course completes by."""
+    _rules_course(app, tmp_path, rules)
+    ids = _learners_in_every_situation(app, make_user)
+    with app.app_context():
+        the_course = course(RULES_SLUG)
+        version = services.version_with_content(the_course.current_version_id)
+        assert [m.slug for m in version.modules] == list(RULES_MODULES)
+        paged = {row.enrollment_id: row for row in matrix_of(the_course).rows}
+        every = {row.enrollment_id: row for row in progress_all(the_course).rows}
+        seen = set()
+        for name, enrollment_id in ids.items():
+            enrollment = db.session.get(Enrollment, enrollment_id)
+            progress = services.progress_for(enrollment, version)
+            own = [OWN_PAGE_STATE[progress.module_state(m)] for m in version.modules]
+            assert [c.state for c in paged[enrollment_id].cells] == own, (rules, name)
+            assert [c.state for c in every[enrollment_id].cells] == own, (rules, name)
+            seen.update(own)
+        assert seen == {DONE, IN_PROGRESS, NOT_STARTED}  # the comparison is not vacuous
+
+
+def _rules_course(app, tmp_path, rules) -> None:
+    """A module with a graded quiz, one with an ungraded quiz, one without a quiz;
+    a post-test and an evaluation when the rules name them."""
+    folder = write_course(
+        tmp_path,
+        RULES_SLUG,
+        modules=[
+            ModuleDef("graded", lessons=["one", "two"]),
+            ModuleDef("ungraded", lessons=["one"], quiz_settings="graded = false"),
+            ModuleDef("no-quiz", lessons=["one"], quiz=None),
+        ],
+        completion=rules,
+        posttest=TWO_QUESTIONS if "posttest" in rules else None,
+        evaluation="evaluation" in rules,
+    )
+    import_folder(app, folder)
+
+
+@pytest.mark.parametrize(
+    ("rules", "expected"),
+    [
+        # The course completes by its lessons: a failed graded quiz does not hold
+        # the module back (the learner's own page says "complete").
+        (("lessons",), [DONE, DONE, DONE]),
+        # By lessons and quizzes: the graded quiz must be passed.
+        (("lessons", "quizzes"), [IN_PROGRESS, DONE, DONE]),
+    ],
+)
+def test_a_graded_quiz_counts_only_when_the_course_completes_by_quizzes(
+    app, tmp_path, make_user, rules, expected
+):
+    _rules_course(app, tmp_path, rules)
+    enrollment_id = study(
+        app,
+        make_user(full_name="Lessons done, quiz failed"),
+        slug=RULES_SLUG,
+        lessons=ALL_LESSONS,
+        quizzes=[("graded", QUIZ_WRONG), ("ungraded", QUIZ_WRONG)],
+    )
+    with app.app_context():
+        [row] = matrix_of(course(RULES_SLUG)).rows
+        [csv_row] = read_csv(exports.progress_csv(progress_all(course(RULES_SLUG))).text)
+        version = services.version_with_content(course(RULES_SLUG).current_version_id)
+        progress = services.progress_for(db.session.get(Enrollment, enrollment_id), version)
+        own_page = [OWN_PAGE_STATE[progress.module_state(m)] for m in version.modules]
+    assert own_page == expected
+    assert [c.state for c in row.cells] == expected
+    assert [csv_row[f"module_{n}_{m}_state"] for n, m in enumerate(RULES_MODULES, 1)] == expected
+
+
 def test_heat_map_carries_letters_a_legend_and_a_summary(app, reports):
     with app.app_context():
         svg = charts.heat_map(matrix_of(course()))
@@ -111,8 +262,6 @@ def test_heat_map_carries_letters_a_legend_and_a_summary(app, reports):
 
 def test_progress_csv_has_every_learner_and_escapes_formulas(app, reports, make_user):
     evil = make_user(full_name='=HYPERLINK("http://x")', email="evil@example.org")
-    from tests.report_fixtures import study
-
     study(app, evil)
     with app.app_context():
         rows = read_csv(exports.progress_csv(progress_all(course())).text)
@@ -145,11 +294,43 @@ def test_learner_detail_lists_lessons_attempts_evaluation_and_certificate(app, r
         ]
         assert all(a.submitted_at and a.score is not None for a in detail.attempts)
         assert {a.quiz_title for a in detail.attempts} >= {"Pre-test", "Post-test"}
-        assert detail.evaluation_submitted_at is not None
+        assert detail.evaluation_submitted is True
         assert detail.certificate is not None and detail.certificate.status == "valid"
         rows = read_csv(exports.learner_csv(detail).text)
         assert [r["record"] for r in rows].count("attempt") == 5
         assert rows[-1]["record"] == "certificate"
+
+
+def test_progress_and_learner_detail_say_whether_the_evaluation_was_submitted_not_when(
+    app, reports, make_user
+):
+    """A submission time next to a name would match the name to an evaluation response."""
+
+    late = make_user(full_name="Learner G", email="g@example.org")
+    study(app, late)
+    # The evaluation three days later (study submits it an hour after ``at``): 2025-06-05.
+    enrollment_id = study(
+        app, late, evaluation={"e-met-objectives": "2"}, at=NOW + timedelta(days=3)
+    )
+    with app.app_context():
+        matrix = progress_all(course())
+        row = next(r for r in matrix.rows if r.enrollment_id == enrollment_id)
+        assert row.evaluation_submitted is True
+        assert not hasattr(row, "evaluation_submitted_at")
+        progress = exports.progress_csv(matrix).text
+        detail = learner_detail(course(), db.session.get(Enrollment, enrollment_id))
+        assert detail.evaluation_submitted is True
+        assert not hasattr(detail, "evaluation_submitted_at")
+        learner = exports.learner_csv(detail).text
+    rows = read_csv(progress)
+    assert "evaluation_submitted_at" not in rows[0]
+    assert next(r for r in rows if r["learner"] == "Learner G")["evaluation_submitted"] == "yes"
+    assert next(r for r in rows if r["learner"] == "Learner B")["evaluation_submitted"] == "no"
+    [evaluation] = [r for r in read_csv(learner) if r["record"] == "evaluation"]
+    assert (evaluation["started_at"], evaluation["finished_at"]) == ("", "")
+    assert evaluation["note"] == "submitted"
+    for text in (progress, learner):
+        assert "2025-06-05" not in text
 
 
 # -- item analysis -----------------------------------------------------------------------------
@@ -221,15 +402,26 @@ def test_item_analysis_of_a_cohort_and_of_an_unknown_quiz(app, reports):
         (5, 0.90, 0.2, 0.1, []),  # the thresholds themselves are not flagged
         (5, 0.29, 0.2, 0.1, ["too hard"]),
         (5, 0.30, 0.2, 0.1, []),
-        (5, 0.5, -0.01, 0.2, ["negative discrimination"]),
-        (5, 0.5, 0.3, -0.2, ["negative discrimination"]),
-        (5, 0.2, None, -0.5, ["too hard", "negative discrimination"]),
+        # Negative discrimination only once 20 attempts answered: with 5 or 6 the
+        # 27% groups hold one attempt each.
+        (5, 0.5, -0.01, 0.2, []),
+        (5, 0.5, 0.3, -0.2, []),
+        (19, 0.5, -0.5, -0.5, []),
+        (19, 0.2, -0.5, -0.5, ["too hard"]),
+        (20, 0.5, -0.01, 0.2, ["negative discrimination"]),
+        (20, 0.5, 0.3, -0.2, ["negative discrimination"]),
+        (20, 0.5, 0.0, 0.0, []),
+        (20, 0.2, None, -0.5, ["too hard", "negative discrimination"]),
         (4, 0.1, -0.9, -0.9, []),  # fewer than five attempts: never flagged
     ],
 )
 def test_flags_and_their_thresholds(n, facility, pb, d, flags):
     item = ItemStats(1, "q", "multichoice", "Q", True, n, facility, d, pb)
     assert _flags(item) == flags
+
+
+def test_the_two_flag_thresholds():
+    assert (MIN_N, MIN_N_DISCRIMINATION) == (5, 20)
 
 
 def test_items_csv(app, reports):
@@ -282,7 +474,6 @@ def _extra_attempt(enrollment_id, key, number, version_id, score):
 
 def test_knowledge_gain_statistics_over_several_learners(app, make_user):
     from tests.learning_fixtures import RIGHT, WRONG
-    from tests.report_fixtures import study
 
     import_folder(app, EXAMPLE)
     half = {"q-folder-names": "0", "q-front-matter": "false"}  # one of two right: 50%
@@ -310,25 +501,87 @@ def test_knowledge_gain_statistics_over_several_learners(app, make_user):
 # -- evaluation ------------------------------------------------------------------------------------
 
 
-def test_evaluation_results(app, reports):
+def test_evaluation_results_carry_no_time_and_no_order_of_submission(app, reports, make_user):
+    # A answered first ("More cases, please.", 4); then, an hour apart, EVALUATIONS.
+    evaluators(app, make_user)
+    with app.app_context():
+        report = evaluation_results(course(), page=1)
+        text = exports.evaluation_csv(report).text
+    assert report.count == 6 and not report.withheld
+    [likert] = report.likert
+    # Ratings 4, 2, 5, 4, 5, 3: mean 23/6, median (4 + 4) / 2.
+    assert (likert.id, likert.n, likert.median) == ("met-objectives", 6, 4.0)
+    assert likert.mean == pytest.approx(23 / 6)
+    assert [level.count for level in likert.levels] == [0, 1, 1, 2, 2]
+    assert likert.levels[3].label == "Agree"
+    # Written answers by their text, case aside (ties: capitals first), numbered after.
+    assert [(a.number, a.text) for a in report.page.items] == [
+        (1, "A glossary of terms."),
+        (2, "More cases, please."),
+        (3, "More cases, please."),
+        (4, "more cases, please."),
+        (5, "Zoom in on the diagrams."),
+    ]
+    for record in (*report.responses, *report.text_answers):
+        assert not hasattr(record, "submitted_at")
+    # The CSV: a row per response, sorted by the answers column by column (an
+    # unanswered question first), numbered after sorting; no time anywhere.
+    rows = read_csv(text)
+    assert list(rows[0]) == ["response", "met-objectives", "improve"]
+    assert [(r["response"], r["met-objectives"], r["improve"]) for r in rows] == [
+        ("1", "2", "more cases, please."),
+        ("2", "3", "More cases, please."),
+        ("3", "4", "A glossary of terms."),
+        ("4", "4", "More cases, please."),
+        ("5", "5", ""),
+        ("6", "5", "Zoom in on the diagrams."),
+    ]
+    assert "2025" not in text and ":" not in text.replace("\r\n", "")
+    with pytest.raises(ReportInputError), app.app_context():
+        evaluation_results(course(), page=2)
+
+
+def test_evaluation_order_does_not_follow_the_order_of_submission(app, make_user):
+    import_folder(app, EXAMPLE)
+    forms = [{"e-met-objectives": str(n), "e-improve": f"Answer {n}"} for n in (5, 4, 3, 2, 1)]
+    evaluators(app, make_user, forms)
     with app.app_context():
         report = evaluation_results(course(), page=1)
         rows = read_csv(exports.evaluation_csv(report).text)
-    [likert] = report.likert
-    assert (likert.id, likert.n, likert.mean) == ("met-objectives", 1, 4.0)
-    assert [level.count for level in likert.levels] == [0, 0, 0, 1, 0]
-    assert likert.levels[3].label == "Agree"
-    assert [a.text for a in report.page.items] == ["More cases, please."]
-    assert rows == [
-        {
-            "response": "1",
-            "submitted_at": rows[0]["submitted_at"],
-            "met-objectives": "4",
-            "improve": "More cases, please.",
-        }
-    ]
-    with pytest.raises(ReportInputError), app.app_context():
-        evaluation_results(course(), page=2)
+    assert [a.text for a in report.text_answers] == [f"Answer {n}" for n in (1, 2, 3, 4, 5)]
+    assert [r["met-objectives"] for r in rows] == ["1", "2", "3", "4", "5"]
+    assert [r["response"] for r in rows] == ["1", "2", "3", "4", "5"]
+
+
+@pytest.mark.parametrize("answered", [0, 1, 4])
+def test_evaluation_below_five_responses_shows_only_the_count(app, make_user, answered):
+    assert MIN_RESPONSES == 5
+    import_folder(app, EXAMPLE)
+    evaluators(app, make_user, EVALUATIONS[:answered])
+    with app.app_context():
+        report = evaluation_results(course(), page=1)
+        text = exports.evaluation_csv(report).text
+    assert (report.count, report.withheld) == (answered, True)
+    assert report.responses == [] and report.likert == [] and report.text_answers == []
+    assert report.page.items == []
+    # The CSV: the header row, no data rows.
+    assert text == "\ufeffresponse,met-objectives,improve\r\n"
+
+
+def test_evaluation_of_a_small_cohort_is_withheld(app, reports, make_user):
+    users = evaluators(app, make_user)  # six responses with A's
+    two = make_cohort(app, "Two evaluators", members=users[:2])
+    five = make_cohort(app, "Five evaluators", members=users)
+    with app.app_context():
+        everyone = evaluation_results(course(), page=1)
+        small = evaluation_results(course(), cohort=cohort(two), page=1)
+        enough = evaluation_results(course(), cohort=cohort(five), page=1)
+        small_csv = read_csv(exports.evaluation_csv(small).text)
+    assert (everyone.count, everyone.withheld) == (6, False)
+    assert (small.count, small.withheld, small.likert, small.text_answers) == (2, True, [], [])
+    assert small_csv == []
+    assert (enough.count, enough.withheld) == (5, False)
+    assert enough.likert[0].n == 5
 
 
 # -- completions -----------------------------------------------------------------------------------

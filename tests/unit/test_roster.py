@@ -541,11 +541,12 @@ def test_a_quoted_name_over_two_lines_is_one_name(cohort):
     assert plan.rows[0].full_name == "Ana López"
 
 
-def test_rows_after_a_name_over_two_lines_keep_their_file_line_numbers(cohort):
+def test_rows_are_numbered_as_a_spreadsheet_shows_them(cohort):
+    """A cell over two lines of the file is still one row of the spreadsheet."""
     plan = roster.plan(cohort, b'email,full name\nana@example.org,"Ana\nLopez"\nbad,Bo\n')
 
-    assert plan.rows[1].line == 4
-    assert plan.errors[0].message.startswith("Row 4: ")
+    assert plan.rows[1].line == 3
+    assert plan.errors[0].message.startswith("Row 3: ")
 
 
 def test_a_row_over_two_lines_is_numbered_by_the_line_it_starts_on(cohort):

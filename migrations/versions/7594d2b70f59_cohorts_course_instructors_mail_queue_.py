@@ -1,8 +1,8 @@
-"""cohorts, course instructors, mail queue, invitations and reminders
+"""cohorts, course instructors, mail queue, invitations, reminders, audit index
 
-Revision ID: f375ecf20991
+Revision ID: 7594d2b70f59
 Revises: ed26deeed4ac
-Create Date: 2026-11-23 22:06:40.978466
+Create Date: 2026-11-23 23:17:02.351812
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'f375ecf20991'
+revision = '7594d2b70f59'
 down_revision = 'ed26deeed4ac'
 branch_labels = None
 depends_on = None
@@ -50,13 +50,16 @@ def upgrade():
     sa.Column('to_address', sa.String(length=254), nullable=False),
     sa.Column('subject', sa.String(length=300), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('batch', sa.String(length=32), nullable=True),
     sa.Column('sent_at', sa.DateTime(), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', sa.DateTime(), nullable=True),
     sa.Column('last_error', sa.String(length=500), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_outgoing_mail_user_id_user_account'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outgoing_mail'))
     )
     with op.batch_alter_table('outgoing_mail', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outgoing_mail_batch'), ['batch'], unique=False)
         batch_op.create_index(batch_op.f('ix_outgoing_mail_sent_at'), ['sent_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_outgoing_mail_user_id'), ['user_id'], unique=False)
 
@@ -100,6 +103,9 @@ def upgrade():
     with op.batch_alter_table('roster_upload', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_roster_upload_uploaded_at'), ['uploaded_at'], unique=False)
 
+    with op.batch_alter_table('audit_event', schema=None) as batch_op:
+        batch_op.create_index('ix_audit_event_target', ['target_type', 'target_id', 'at'], unique=False)
+
     with op.batch_alter_table('enrollment', schema=None) as batch_op:
         batch_op.add_column(sa.Column('due_on', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('reminded_at', sa.DateTime(), nullable=True))
@@ -117,9 +123,12 @@ def downgrade():
         batch_op.drop_column('invited_at')
 
     with op.batch_alter_table('enrollment', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('due_at', sa.DATETIME(), nullable=True))
+        batch_op.add_column(sa.Column('due_at', sa.DateTime(), nullable=True))
         batch_op.drop_column('reminded_at')
         batch_op.drop_column('due_on')
+
+    with op.batch_alter_table('audit_event', schema=None) as batch_op:
+        batch_op.drop_index('ix_audit_event_target')
 
     with op.batch_alter_table('roster_upload', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_roster_upload_uploaded_at'))
@@ -136,6 +145,7 @@ def downgrade():
     with op.batch_alter_table('outgoing_mail', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outgoing_mail_user_id'))
         batch_op.drop_index(batch_op.f('ix_outgoing_mail_sent_at'))
+        batch_op.drop_index(batch_op.f('ix_outgoing_mail_batch'))
 
     op.drop_table('outgoing_mail')
     with op.batch_alter_table('course_instructor', schema=None) as batch_op:
