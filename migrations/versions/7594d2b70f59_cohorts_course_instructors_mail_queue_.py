@@ -106,6 +106,9 @@ def upgrade():
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.create_index('ix_audit_event_target', ['target_type', 'target_id', 'at'], unique=False)
 
+    with op.batch_alter_table('quiz_attempt', schema=None) as batch_op:
+        batch_op.create_index('ix_quiz_attempt_scores', ['enrollment_id', 'quiz_key', 'score', 'passed'], unique=False)
+
     with op.batch_alter_table('enrollment', schema=None) as batch_op:
         batch_op.add_column(sa.Column('due_on', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('reminded_at', sa.DateTime(), nullable=True))
@@ -129,6 +132,9 @@ def downgrade():
 
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_event_target')
+
+    with op.batch_alter_table('quiz_attempt', schema=None) as batch_op:
+        batch_op.drop_index('ix_quiz_attempt_scores')
 
     with op.batch_alter_table('roster_upload', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_roster_upload_uploaded_at'))
