@@ -6,12 +6,12 @@ from datetime import datetime
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from lms.accounts.forms import valid_email
-from lms.accounts.models import EMAIL_MAX, NAME_MAX, PROFESSION_MAX, ROLE_LABELS
+from lms.accounts.forms import name_field, profession_field, valid_email
+from lms.accounts.models import EMAIL_MAX, ROLE_LABELS
 from lms.accounts.services import STATUS_LABELS
-from lms.choices import option_values, options
+from lms.choices import ChoiceField, options
 
 SEARCH_MAX = 200
 ROLE_CHOICES = [(role.value, label) for role, label in ROLE_LABELS.items()]
@@ -27,38 +27,24 @@ def _email_field(label="Email address"):
 
 
 def _name_field():
-    return StringField(
-        "Full name",
+    return name_field(
         description="As it should appear on certificates.",
-        validators=[
-            DataRequired("Enter the person's full name."),
-            Length(max=NAME_MAX, message=f"A name has at most {NAME_MAX} characters."),
-        ],
-        render_kw={"autocomplete": "off"},
+        missing="Enter the person's full name.",
+        autocomplete="off",
     )
 
 
 def _profession_field():
-    return StringField(
-        "Profession or training level",
-        description="For example: resident physician, registered nurse, medical student.",
-        validators=[
-            Length(max=PROFESSION_MAX, message=f"Use at most {PROFESSION_MAX} characters.")
-        ],
-        render_kw={"autocomplete": "off", "list": "professions"},
-    )
+    return profession_field(autocomplete="off")
 
 
-class _Choice(SelectField):
-    """A select whose refusal of a forged value says what to do."""
-
-    def pre_validate(self, form) -> None:
-        if self.data and self.data not in option_values(self):
-            raise ValidationError(NOT_A_CHOICE)
+def _choice(label, **kwargs):
+    """A select that refuses a forged value with a sentence; empty is for InputRequired."""
+    return ChoiceField(label, refusal=NOT_A_CHOICE, empty_allowed=True, **kwargs)
 
 
 def _role_field():
-    return _Choice(
+    return _choice(
         "Role",
         choices=options(ROLE_CHOICES),
         default="learner",
@@ -109,12 +95,12 @@ class UserFilterForm(_FilterForm):
         validators=[Optional(), Length(max=SEARCH_MAX, message="Use at most 200 characters.")],
         render_kw={"spellcheck": "false"},
     )
-    role = _Choice("Role", choices=options([("", "Any role"), *ROLE_CHOICES]))
-    status = _Choice(
+    role = _choice("Role", choices=options([("", "Any role"), *ROLE_CHOICES]))
+    status = _choice(
         "Status",
         choices=options([("", "Any status"), *((s.value, v) for s, v in STATUS_LABELS.items())]),
     )
-    cohort = _Choice("Cohort", choices=options([("", "Any cohort")]))
+    cohort = _choice("Cohort", choices=options([("", "Any cohort")]))
 
 
 class _Day(DateField):

@@ -33,16 +33,17 @@ from lms.accounts.admin_forms import (
     RoleForm,
     UserDetailsForm,
     UserFilterForm,
-    option_values,
     options,
 )
 from lms.accounts.forms import PROFESSIONS
 from lms.accounts.models import User
-from lms.accounts.views import UNPROCESSABLE, _form_errors, bp
+from lms.accounts.views import UNPROCESSABLE, bp
 from lms.catalog import instructors
 from lms.catalog.services import course_by_slug
 from lms.certificates.documents import csv_safe
+from lms.choices import option_values
 from lms.extensions import db, utcnow
+from lms.refusals import show_on_form
 
 PER_PAGE = 50
 # Ids in URLs are bounded, so a huge number is a 404 and never a database error.
@@ -131,7 +132,7 @@ def user_new():
             invitations.queue_invitations([user], courses=[], now=utcnow(), batch=batch)
         except services.AccountError as error:
             db.session.rollback()
-            _form_errors(form, error)
+            show_on_form(form, error)
         else:
             db.session.commit()
             _flash_with_mail(f"Account created; an invitation to {user.email} is queued.", batch)
@@ -190,7 +191,7 @@ def user_update(user_id: int):
             )
         except services.AccountError as error:
             db.session.rollback()
-            _form_errors(form, error)
+            show_on_form(form, error)
         else:
             db.session.commit()
             if not changed:
@@ -217,7 +218,7 @@ def user_role(user_id: int):
             services.set_role(user, form.role.data, actor=current_user, via="web")
         except services.AccountError as error:
             db.session.rollback()
-            _form_errors(form, error)
+            show_on_form(form, error)
         else:
             db.session.commit()
             flash(f"{user.full_name} is now: {user.role_label}.", "success")
@@ -449,7 +450,7 @@ def instructor_add(slug: str):
             added = instructors.assign(course, user, actor=current_user, via="web")
         except instructors.InstructorError as error:
             db.session.rollback()
-            _form_errors(form, error)
+            show_on_form(form, error)
         else:
             db.session.commit()
             title = instructors.course_title(course)

@@ -42,19 +42,25 @@ def _email_field(label="Email address", autocomplete="email"):
     )
 
 
-def _name_field():
+def name_field(
+    description="As it should appear on your certificates.",
+    missing="Enter your full name.",
+    autocomplete="name",
+):
+    """The full-name field; an administrator's forms say "the person's" and turn
+    the browser's autocomplete off (it would offer their own name)."""
     return StringField(
         "Full name",
-        description="As it should appear on your certificates.",
+        description=description,
         validators=[
-            DataRequired("Enter your full name."),
+            DataRequired(missing),
             Length(max=NAME_MAX, message=f"A name has at most {NAME_MAX} characters."),
         ],
-        render_kw={"autocomplete": "name"},
+        render_kw={"autocomplete": autocomplete},
     )
 
 
-def _profession_field():
+def profession_field(autocomplete="organization-title"):
     return StringField(
         "Profession or training level",
         description="For example: resident physician, registered nurse, medical student.",
@@ -64,7 +70,7 @@ def _profession_field():
                 message=f"Use at most {PROFESSION_MAX} characters.",
             )
         ],
-        render_kw={"autocomplete": "organization-title", "list": "professions"},
+        render_kw={"autocomplete": autocomplete, "list": "professions"},
     )
 
 
@@ -127,16 +133,16 @@ class InvitationForm(FlaskForm):
 
 
 class SetupForm(FlaskForm):
-    full_name = _name_field()
+    full_name = name_field()
     email = _email_field()
-    profession = _profession_field()
+    profession = profession_field()
     password = _new_password_field("Password")
     confirm = _confirm_field("password", "Type the password again")
 
 
 class ProfileForm(FlaskForm):
-    full_name = _name_field()
-    profession = _profession_field()
+    full_name = name_field()
+    profession = profession_field()
 
 
 class EmailForm(FlaskForm):

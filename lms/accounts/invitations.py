@@ -15,6 +15,7 @@ from lms import audit, mail
 from lms.accounts import tokens
 from lms.accounts.models import User
 from lms.extensions import db
+from lms.refusals import Refusal
 
 # Stands in for the token while the link is built once for a whole batch.
 _TOKEN_SLOT = "TOKEN-SLOT"  # noqa: S105 (a placeholder, not a secret)
@@ -28,10 +29,8 @@ class Invitee(Protocol):
     session_token: str
 
 
-class InvitationError(ValueError):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class InvitationError(Refusal):
+    """An invitation cannot be sent to this account (the message says why)."""
 
 
 def _link_template() -> str:

@@ -30,15 +30,11 @@ from lms.catalog.models import Course, CourseVersion
 from lms.cohorts.models import Cohort, CohortMember
 from lms.extensions import db
 from lms.learning.models import Enrollment
+from lms.refusals import Refusal
 
 
-class AccountError(ValueError):
+class AccountError(Refusal):
     """A rule refused the change. ``field`` names the form field it concerns."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 # -- reading -----------------------------------------------------------------
@@ -94,13 +90,13 @@ def load_user_from_session(user_id: str) -> User | None:
 # -- validating ----------------------------------------------------------------
 
 
-def _has_control_characters(text: str) -> bool:
+def has_control_characters(text: str) -> bool:
     return any(unicodedata.category(c) in ("Cc", "Cs") for c in text)
 
 
 def _clean_name(full_name: str) -> str:
     name = " ".join((full_name or "").split())
-    if _has_control_characters(name):
+    if has_control_characters(name):
         raise AccountError("A name cannot contain control characters.", "full_name")
     if not name:
         raise AccountError("Enter your full name as it should appear on certificates.", "full_name")
@@ -111,7 +107,7 @@ def _clean_name(full_name: str) -> str:
 
 def _clean_profession(profession: str) -> str:
     value = " ".join((profession or "").split())
-    if _has_control_characters(value):
+    if has_control_characters(value):
         raise AccountError(
             "Profession or training level cannot contain control characters.", "profession"
         )

@@ -25,6 +25,7 @@ from lms.accounts.forms import (
     SetupForm,
 )
 from lms.extensions import db, utcnow
+from lms.refusals import show_on_form
 from lms.security import client_address, safe_next_url
 
 bp = Blueprint("accounts", __name__)
@@ -35,14 +36,6 @@ RESET_SENT = (
     "If an account uses that address, we have sent it a link to choose a new password. "
     "The link works once, for a limited time. Check your spam folder if it does not arrive."
 )
-
-
-def _form_errors(form, error: services.AccountError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 def _minutes(seconds: int) -> str:
@@ -120,7 +113,7 @@ def reset_password(token: str):
         try:
             services.set_password(user, form.password.data)
         except services.AccountError as error:
-            _form_errors(form, error)
+            show_on_form(form, error)
         else:
             db.session.commit()
             logout_user()
@@ -140,7 +133,7 @@ def accept_invitation(token: str):
         try:
             services.set_password(user, form.password.data)
         except services.AccountError as error:
-            _form_errors(form, error)
+            show_on_form(form, error)
         else:
             db.session.commit()
             login_user(user)
@@ -163,7 +156,7 @@ def setup(token: str):
                 password=form.password.data,
             )
         except services.AccountError as error:
-            _form_errors(form, error)
+            show_on_form(form, error)
         else:
             db.session.commit()
             flash("Your administrator account is ready. Sign in to continue.", "success")
@@ -210,7 +203,7 @@ def update_profile():
                 current_user, full_name=form.full_name.data, profession=form.profession.data
             )
         except services.AccountError as error:
-            _form_errors(form, error)
+            show_on_form(form, error)
         else:
             db.session.commit()
             flash("Your details have been saved.", "success")
@@ -227,7 +220,7 @@ def change_email():
             services.change_email(current_user, form.current_password.data, form.email.data)
         except services.AccountError as error:
             db.session.rollback()
-            _form_errors(form, error)
+            show_on_form(form, error)
         else:
             db.session.commit()
             flash("Your email address has been changed.", "success")
@@ -245,7 +238,7 @@ def change_password():
                 current_user, form.current_password.data, form.new_password.data
             )
         except services.AccountError as error:
-            _form_errors(form, error)
+            show_on_form(form, error)
         else:
             db.session.commit()
             # The session token changed, which signed out every other device;

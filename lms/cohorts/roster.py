@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,9 +25,11 @@ from sqlalchemy.exc import IntegrityError
 from lms import audit, mail
 from lms.accounts import invitations
 from lms.accounts.models import EMAIL_MAX, NAME_MAX, PROFESSION_MAX, Role, User, new_session_token
+from lms.accounts.services import has_control_characters
 from lms.cohorts import services
 from lms.cohorts.models import Cohort
 from lms.extensions import db
+from lms.refusals import Refusal
 
 NEW, EXISTING, MEMBER, ERROR = "new", "existing", "member", "error"
 OUTCOME_LABELS = {
@@ -49,12 +50,8 @@ COLUMNS = {
 LOOKUP_CHUNK = 500
 
 
-class RosterError(ValueError):
+class RosterError(Refusal):
     """The file as a whole cannot be read; nothing was planned."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass
@@ -205,10 +202,6 @@ def _records(reader, max_rows: int) -> list[tuple[int, dict[str, str]]]:
 # -- planning ------------------------------------------------------------------
 
 
-def _control(text: str) -> bool:
-    return any(unicodedata.category(c) in ("Cc", "Cs") for c in text)
-
-
 def _email(raw: str) -> str:
     raw = raw.strip()
     if not raw:
@@ -227,7 +220,7 @@ def _name(raw: str) -> str:
         raise ValueError("full name is missing (it is printed on certificates).")
     if len(name) > NAME_MAX:
         raise ValueError(f"full name has {len(name):,} characters; the limit is {NAME_MAX}.")
-    if _control(name):
+    if has_control_characters(name):
         raise ValueError("full name contains control characters.")
     return name
 
@@ -238,7 +231,7 @@ def _profession(raw: str) -> str:
         raise ValueError(
             f"profession has {len(value):,} characters; the limit is {PROFESSION_MAX}."
         )
-    if _control(value):
+    if has_control_characters(value):
         raise ValueError("profession contains control characters.")
     return value
 

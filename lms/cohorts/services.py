@@ -8,7 +8,6 @@ caller commits once.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -16,6 +15,7 @@ from sqlalchemy import and_, delete, exists, func, insert, literal, select, upda
 
 from lms import audit
 from lms.accounts.models import User
+from lms.accounts.services import has_control_characters
 from lms.catalog.models import Course, CourseVersion
 from lms.cohorts.models import (
     COHORT_NAME_MAX,
@@ -27,15 +27,11 @@ from lms.cohorts.models import (
 )
 from lms.extensions import db
 from lms.learning.models import Enrollment
+from lms.refusals import Refusal
 
 
-class CohortError(ValueError):
+class CohortError(Refusal):
     """A rule refused the change. ``field`` names the form field it concerns."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 def _today(now: datetime) -> date:
@@ -171,7 +167,7 @@ def _clean_name(name: str) -> str:
         raise CohortError("Enter a name for the cohort.", "name")
     if len(name) > COHORT_NAME_MAX:
         raise CohortError(f"A cohort name has at most {COHORT_NAME_MAX} characters.", "name")
-    if any(unicodedata.category(c) in ("Cc", "Cs") for c in name):
+    if has_control_characters(name):
         raise CohortError("A cohort name cannot contain control characters.", "name")
     return name
 
@@ -306,7 +302,7 @@ def set_course(
         after={"course": course.slug, "due_on": _iso(due_on)},
     )
     enrol_members(cohort, now)
-    sync_due_dates(select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id))
+    _sync_members_due_dates(cohort)
 
 
 def remove_course(cohort: Cohort, course: Course, *, actor: User | None, via: str) -> None:
@@ -325,7 +321,7 @@ def remove_course(cohort: Cohort, course: Course, *, actor: User | None, via: st
         via=via,
         before=before,
     )
-    sync_due_dates(select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id))
+    _sync_members_due_dates(cohort)
 
 
 def _iso(day: date | None) -> str | None:
@@ -367,7 +363,7 @@ def add_members(cohort: Cohort, user_ids: list[int], *, actor: User | None, via:
         ],
     )
     enrol_members(cohort, now)
-    sync_due_dates(select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id))
+    _sync_members_due_dates(cohort)
     return added
 
 
@@ -409,6 +405,10 @@ def enrol_members(cohort: Cohort, now: datetime) -> None:
     db.session.execute(
         insert(Enrollment).from_select(["user_id", "course_id", "enrolled_at", "source"], pairs)
     )
+
+
+def _sync_members_due_dates(cohort: Cohort) -> None:
+    sync_due_dates(select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id))
 
 
 def sync_due_dates(user_ids) -> None:

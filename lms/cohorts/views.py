@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lms import mail, permissions
 from lms.accounts import invitations
+from lms.accounts import services as account_services
 from lms.accounts.models import User
 from lms.catalog.models import Course
 from lms.choices import options
@@ -31,6 +32,7 @@ from lms.cohorts import roster, services
 from lms.cohorts.forms import CohortForm, CourseForm, DueDateForm, MemberForm, UploadForm
 from lms.cohorts.models import Cohort, RosterUpload
 from lms.extensions import db, utcnow
+from lms.refusals import show_on_form
 
 bp = Blueprint("cohorts", __name__, url_prefix="/admin")
 
@@ -50,14 +52,6 @@ def _cohort(cohort_id: int) -> Cohort:
 
 def _page() -> int:
     return min(max(1, request.args.get("page", 1, type=int) or 1), 1_000_000)
-
-
-def _field_error(form, error: services.CohortError) -> None:
-    target = getattr(form, error.field, None) if error.field else None
-    if target is not None:
-        target.errors = [*target.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 def _flash_with_mail(message: str, batch: str, queued: int) -> None:
@@ -94,7 +88,7 @@ def _cohort_form_page(cohort: Cohort | None):
                 message = "The cohort is saved."
         except services.CohortError as error:
             db.session.rollback()
-            _field_error(form, error)
+            show_on_form(form, error)
         else:
             db.session.commit()
             flash(message, "success")
@@ -136,6 +130,7 @@ def _cohort_page(
             member_form=member_form or MemberForm(formdata=None),
             upload_form=upload_form or UploadForm(formdata=None),
             window_problem=services.window_problem(cohort, utcnow()),
+            status_of=account_services.status_of,
             mail_waiting=mail.pending_count(),
             mail_failed=mail.failed_count(),
         ),
@@ -163,7 +158,7 @@ def add_course(cohort_id: int):
             )
         except services.CohortError as error:
             db.session.rollback()
-            _field_error(form, error)
+            show_on_form(form, error)
         else:
             db.session.commit()
             flash("Course added; every member is enrolled in it.", "success")
@@ -234,7 +229,7 @@ def add_member(cohort_id: int):
             )
         except services.CohortError as error:
             db.session.rollback()
-            _field_error(form, error)
+            show_on_form(form, error)
         else:
             db.session.commit()
             told = "an invitation" if row.outcome == roster.NEW else "a message saying so"

@@ -5,25 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField
+from wtforms import DateField
 from wtforms.validators import Optional, ValidationError
 
-from lms.choices import option_values, options
+from lms.choices import ChoiceField, options
 from lms.extensions import utcnow
 from lms.reports.completions import EARLIEST, LATEST, default_period
-
-
-class ChoiceField(SelectField):
-    """A select whose unknown values get a sentence rather than "Not a valid choice"."""
-
-    def __init__(self, *args, refusal: str = "Choose one of the options.", **kwargs):
-        super().__init__(*args, **kwargs)
-        self.refusal = refusal
-
-    def pre_validate(self, form) -> None:
-        values = option_values(self)
-        if self.data not in values:
-            raise ValidationError(self.refusal)
 
 
 class IsoDateField(DateField):
