@@ -56,7 +56,7 @@ from lms.reports.completions import completion_summary, default_period
 from lms.reports.evaluation import evaluation_results
 from lms.reports.gain import knowledge_gain
 from lms.reports.items import item_analysis
-from lms.reports.progress import learner_detail, progress_all, progress_matrix
+from lms.reports.progress import learner_detail, progress_all, progress_matrix, progress_table
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSE = ROOT / "courses" / "identification-and-referral"
@@ -409,8 +409,8 @@ def report_runs(slug: str, quiz: str, enrollment_id: int):
         ("progress matrix, page 1 (100 rows)", lambda c, k: progress_matrix(c, cohort=k, page=1)),
         ("progress, every learner (progress_all)", lambda c, k: progress_all(c, cohort=k)),
         (
-            "progress CSV (progress_all + progress_csv)",
-            lambda c, k: exports.progress_csv(progress_all(c, cohort=k)),
+            "progress CSV (progress_table + progress_csv)",
+            lambda c, k: exports.progress_csv(progress_table(c, cohort=k)),
         ),
         (
             "learner detail (a completer)",

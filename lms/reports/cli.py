@@ -68,7 +68,7 @@ def progress(course_slug, cohort_name, output):
     """The progress matrix of COURSE_SLUG: every learner, every module."""
     course = _course(course_slug)
     cohort = _cohort(cohort_name, course)
-    _write(exports.progress_csv(progress_reports.progress_all(course, cohort=cohort)), output)
+    _write(exports.progress_csv(progress_reports.progress_table(course, cohort=cohort)), output)
 
 
 @reports_cli.command("items")

@@ -176,17 +176,10 @@ def _count(course_id: int, cohort_id: int | None) -> int:
     return db.session.execute(query).scalar_one()
 
 
-def _fill(
-    rows: list[LearnerRow], version: CourseVersion, modules: list[ModuleColumn], scope
-) -> None:
-    """Cells and test scores for ``rows``; ``scope`` is the enrolment ids (a list or
-    a subquery). Two queries.
-
-    Each cell's state is ``Progress.module_state``, the rule of the learner's own
-    course page, asked of a ``Progress`` that holds what this function read: the
-    module's completed lessons and the count and passing of its quiz attempts.
-    Thousands of learners share a handful of those, so it is asked once for each
-    distinct combination (no query, and little work, per learner)."""
+def _lookups(modules: list[ModuleColumn], scope):
+    """What the cells are made of, for the enrolments ``scope`` (a list or a
+    subquery): each (enrolment, module)'s completed lessons as one string, and each
+    (enrolment, quiz)'s (best score, passed, attempts). Two queries."""
     lessons: dict[tuple[int, str], str] = {}
     wanted = [
         and_(LessonProgress.module_slug == m.slug, LessonProgress.lesson_slug.in_(m.lesson_slugs))
@@ -219,27 +212,55 @@ def _fill(
         .group_by(QuizAttempt.enrollment_id, QuizAttempt.quiz_key)
     ):
         quizzes[enrollment_id, key] = (best, bool(passed), attempts)
-    nothing = (None, False, 0)
-    # (module, lessons done, attempts, passed) -> (state, lessons done)
-    cells: dict[tuple, tuple[str, int]] = {}
+    return lessons, quizzes
+
+
+NOTHING = (None, False, 0)  # no attempt at a quiz: no best score, not passed, none made
+
+
+class _States:
+    """Each cell's state is ``Progress.module_state``, the rule of the learner's own
+    course page, asked of a ``Progress`` that holds what ``_lookups`` read: the
+    module's completed lessons and the count and passing of its quiz attempts.
+    Thousands of learners share a handful of those, so it is asked once for each
+    distinct combination (no query, and little work, per learner)."""
+
+    def __init__(self, version: CourseVersion, modules: list[ModuleColumn]):
+        self.version, self.modules = version, modules
+        self.known: dict[tuple, tuple[str, int]] = {}
+
+    def of(self, index: int, done: str, attempts: int, passed: bool) -> tuple[str, int]:
+        """(state, lessons done) of module number ``index`` (0-based)."""
+        key = (index, done, attempts, passed)
+        found = self.known.get(key)
+        if found is None:
+            completed = set(done.split(LESSON_SEPARATOR)) if done else set()
+            found = self.known[key] = (
+                _module_state(self.version, self.modules[index], completed, attempts, passed),
+                len(completed),
+            )
+        return found
+
+
+def _fill(
+    rows: list[LearnerRow], version: CourseVersion, modules: list[ModuleColumn], scope
+) -> None:
+    """Cells and test scores for ``rows``; ``scope`` is the enrolment ids (a list or
+    a subquery). Two queries."""
+    lessons, quizzes = _lookups(modules, scope)
+    states = _States(version, modules)
     for row in rows:
         eid = row.enrollment_id
         for index, module in enumerate(modules):
-            done = lessons.get((eid, module.slug), "")
             best, passed, attempts = (
-                quizzes.get((eid, module.quiz_key), nothing) if module.quiz_key else nothing
+                quizzes.get((eid, module.quiz_key), NOTHING) if module.quiz_key else NOTHING
             )
-            key = (index, done, attempts, passed)
-            found = cells.get(key)
-            if found is None:
-                completed = set(done.split(LESSON_SEPARATOR)) if done else set()
-                found = cells[key] = (
-                    _module_state(version, module, completed, attempts, passed),
-                    len(completed),
-                )
-            row.cells.append(Cell(found[0], found[1], best))
-        row.pretest_best = quizzes.get((eid, "pretest"), nothing)[0]
-        row.posttest_best = quizzes.get((eid, "posttest"), nothing)[0]
+            state, lessons_done = states.of(
+                index, lessons.get((eid, module.slug), ""), attempts, passed
+            )
+            row.cells.append(Cell(state, lessons_done, best))
+        row.pretest_best = quizzes.get((eid, "pretest"), NOTHING)[0]
+        row.posttest_best = quizzes.get((eid, "posttest"), NOTHING)[0]
 
 
 def _module_state(
@@ -307,6 +328,65 @@ def progress_all(course: Course, *, cohort: Cohort | None = None) -> ProgressMat
     return ProgressMatrix(
         course, version, cohort, modules, Page(1, max(1, len(rows)), len(rows), rows)
     )
+
+
+@dataclass
+class ProgressTable:
+    """Every learner of the matrix as plain values: what the CSV export holds.
+
+    The same queries and the same states as ``progress_all``, without an object
+    per learner and per cell: ``records()`` yields, per learner, the enrolment's
+    columns (name, email, enrolled, due, completed, evaluation submitted,
+    certificate code, certificate revoked), then each module's (state, best score)
+    and the pre- and post-test best scores. Seven queries."""
+
+    course: Course
+    version: CourseVersion
+    cohort: Cohort | None
+    modules: list[ModuleColumn]
+    learners: list[tuple]
+    lessons: dict[tuple[int, str], str]
+    quizzes: dict[tuple[int, str], tuple[float | None, bool, int]]
+
+    def records(self):
+        states = _States(self.version, self.modules)
+        lessons, quizzes = self.lessons, self.quizzes
+        columns = [
+            (index, module.slug, module.quiz_key) for index, module in enumerate(self.modules)
+        ]
+        for (
+            eid,
+            _user,
+            name,
+            email,
+            enrolled,
+            due,
+            completed,
+            evaluated,
+            code,
+            revoked,
+        ) in self.learners:
+            cells = []
+            for index, slug, quiz_key in columns:
+                best, passed, attempts = quizzes.get((eid, quiz_key), NOTHING)
+                state = states.of(index, lessons.get((eid, slug), ""), attempts, passed)[0]
+                cells.append((state, best))
+            yield (
+                (name, email, enrolled, due, completed, bool(evaluated), code, revoked is not None),
+                cells,
+                quizzes.get((eid, "pretest"), NOTHING)[0],
+                quizzes.get((eid, "posttest"), NOTHING)[0],
+            )
+
+
+def progress_table(course: Course, *, cohort: Cohort | None = None) -> ProgressTable:
+    """Every learner of the matrix, for the CSV export (seven queries)."""
+    version = version_with_content(course.current_version_id)
+    modules = module_columns(version)
+    cohort_id = cohort.id if cohort else None
+    learners = db.session.execute(_learners(course.id, cohort_id)).all()
+    lessons, quizzes = _lookups(modules, enrollment_ids(course.id, cohort_id))
+    return ProgressTable(course, version, cohort, modules, learners, lessons, quizzes)
 
 
 # -- one learner ----------------------------------------------------------------------------

@@ -115,7 +115,7 @@ def progress(course_slug: str):
 def progress_csv(course_slug: str):
     course, form = _filtered(course_slug, "reports/progress.html")
     return _csv(
-        exports.progress_csv(progress_reports.progress_all(course, cohort=form.selected_cohort))
+        exports.progress_csv(progress_reports.progress_table(course, cohort=form.selected_cohort))
     )
 
 

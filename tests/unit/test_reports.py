@@ -18,7 +18,14 @@ from lms.reports.completions import completion_summary, default_period
 from lms.reports.evaluation import MIN_RESPONSES, evaluation_results
 from lms.reports.gain import knowledge_gain
 from lms.reports.items import MIN_N, MIN_N_DISCRIMINATION, ItemStats, _flags, item_analysis
-from lms.reports.progress import DONE, IN_PROGRESS, NOT_STARTED, learner_detail, progress_all
+from lms.reports.progress import (
+    DONE,
+    IN_PROGRESS,
+    NOT_STARTED,
+    learner_detail,
+    progress_all,
+    progress_table,
+)
 from lms.reports.progress import progress_matrix as matrix_of
 from lms.reports.queries import ReportInputError
 from tests.learning_fixtures import (
@@ -241,7 +248,7 @@ def test_a_graded_quiz_counts_only_when_the_course_completes_by_quizzes(
     )
     with app.app_context():
         [row] = matrix_of(course(RULES_SLUG)).rows
-        [csv_row] = read_csv(exports.progress_csv(progress_all(course(RULES_SLUG))).text)
+        [csv_row] = read_csv(exports.progress_csv(progress_table(course(RULES_SLUG))).text)
         version = services.version_with_content(course(RULES_SLUG).current_version_id)
         progress = services.progress_for(db.session.get(Enrollment, enrollment_id), version)
         own_page = [OWN_PAGE_STATE[progress.module_state(m)] for m in version.modules]
@@ -264,7 +271,7 @@ def test_progress_csv_has_every_learner_and_escapes_formulas(app, reports, make_
     evil = make_user(full_name='=HYPERLINK("http://x")', email="evil@example.org")
     study(app, evil)
     with app.app_context():
-        rows = read_csv(exports.progress_csv(progress_all(course())).text)
+        rows = read_csv(exports.progress_csv(progress_table(course())).text)
     assert len(rows) == 7
     assert rows[0]["learner"] == '\'=HYPERLINK("http://x")'
     a = next(r for r in rows if r["learner"] == "Learner A")
@@ -274,6 +281,35 @@ def test_progress_csv_has_every_learner_and_escapes_formulas(app, reports, make_
     assert a["evaluation_submitted"] == "yes"
     assert a["certificate_status"] == "valid"
     assert len(a["certificate_code"]) == 15  # grouped: XXXX-XXXX-XXXXX
+
+
+def test_the_csv_table_holds_the_same_cells_as_the_matrix(app, reports, make_user):
+    """The export's lean path (progress_table) and the pages' objects (progress_all)
+    come from the same queries and the same state rule: they agree on every cell."""
+    study(app, make_user(full_name="Learner H", email="h@example.org"))
+    with app.app_context():
+        matrix = progress_all(course())
+        table = progress_table(course())
+        from_table = [
+            (learner[0], [state for state, _ in cells], [best for _, best in cells], pre, post)
+            for learner, cells, pre, post in table.records()
+        ]
+        from_matrix = [
+            (
+                row.name,
+                [c.state for c in row.cells],
+                [c.best for c in row.cells],
+                row.pretest_best,
+                row.posttest_best,
+            )
+            for row in matrix.rows
+        ]
+    assert from_table == from_matrix
+    assert {state for _, states, *_ in from_table for state in states} == {
+        DONE,
+        IN_PROGRESS,
+        NOT_STARTED,
+    }
 
 
 # -- one learner -------------------------------------------------------------------------------
@@ -317,7 +353,7 @@ def test_progress_and_learner_detail_say_whether_the_evaluation_was_submitted_no
         row = next(r for r in matrix.rows if r.enrollment_id == enrollment_id)
         assert row.evaluation_submitted is True
         assert not hasattr(row, "evaluation_submitted_at")
-        progress = exports.progress_csv(matrix).text
+        progress = exports.progress_csv(progress_table(course())).text
         detail = learner_detail(course(), db.session.get(Enrollment, enrollment_id))
         assert detail.evaluation_submitted is True
         assert not hasattr(detail, "evaluation_submitted_at")
@@ -664,7 +700,7 @@ def _costs(app, count_queries, cohort_id) -> dict[str, int]:
     """SQL statements of each report, each in a fresh session."""
     reports = {
         "matrix": lambda c, k: matrix_of(c, cohort=k),
-        "matrix csv": lambda c, k: exports.progress_csv(progress_all(c, cohort=k)),
+        "matrix csv": lambda c, k: exports.progress_csv(progress_table(c, cohort=k)),
         "learner": lambda c, k: learner_detail(
             c,
             db.session.execute(
