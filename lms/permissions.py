@@ -106,6 +106,18 @@ def can_report_on_course(user, course) -> bool:
     return course is not None and (is_administrator(user) or teaches(user, course))
 
 
+def can_edit_course(user, course) -> bool:
+    """Edit a course's draft, preview, publish, compare versions and download it:
+    administrators for every course, instructors for the courses they teach."""
+    return course is not None and (is_administrator(user) or teaches(user, course))
+
+
+def can_author(user) -> bool:
+    """See the authoring index: administrators and instructors (an instructor with no
+    course is told so there)."""
+    return _signed_in(user) and user.role in (Role.ADMINISTRATOR, Role.INSTRUCTOR)
+
+
 def can_report_on_learner(user, course, enrollment) -> bool:
     """One learner's detail in a course the user may report on."""
     return (
@@ -123,6 +135,8 @@ def require(allowed: bool) -> None:
 
 # Exposed to templates as ``permissions.<name>(current_user, ...)``.
 TEMPLATE_FUNCTIONS = {
+    "can_author": can_author,
+    "can_edit_course": can_edit_course,
     "is_administrator": is_administrator,
     "can_manage_users": can_manage_users,
     "can_edit_own_account": can_edit_own_account,

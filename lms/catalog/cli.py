@@ -101,13 +101,22 @@ def list_command():
 @click.argument("slug")
 @click.argument("directory", type=click.Path(file_okay=False))
 @click.option("--version", "number", type=int, help="A version number (default: current).")
-def export_command(slug, directory, number):
+@click.option("--draft", is_flag=True, help="The draft edited in the browser, not a version.")
+def export_command(slug, directory, number, draft):
     """Write course SLUG into DIRECTORY/SLUG in the course file format."""
+    from lms.authoring.drafts import draft_of
+
     course = services.course_by_slug(slug)
     if course is None:
         raise click.ClickException(f"No course has the slug {slug!r}.")
+    if draft and number is not None:
+        raise click.ClickException("Give --draft or --version, not both.")
     version = course.current_version
-    if number is not None:
+    if draft:
+        version = draft_of(course)
+        if version is None:
+            raise click.ClickException(f"{slug} has no draft.")
+    elif number is not None:
         version = next((v for v in course.versions if v.number == number), None)
         if version is None:
             raise click.ClickException(f"{slug} has no version {number}.")
@@ -115,7 +124,8 @@ def export_command(slug, directory, number):
     if target.exists() and any(target.iterdir()):
         raise click.ClickException(f"{target} is not empty; choose another directory.")
     files = services.export_version(version, Path(directory))
-    click.echo(f"Wrote {len(files)} files of {slug} v{version.number} to {target}.")
+    name = "the draft" if version.is_draft else f"v{version.number}"
+    click.echo(f"Wrote {len(files)} files of {slug} {name} to {target}.")
 
 
 # -- instructors ------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """Who teaches which course. An administrator assigns instructors; an instructor
-sees the reports of the courses they teach (``permissions.teaches``).
+edits and sees the reports of the courses they teach (``permissions.teaches``).
 
 Functions add and remove rows in the session and record the change in the
 audit trail; the caller (a view or a command) commits once.

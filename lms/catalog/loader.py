@@ -318,9 +318,7 @@ class _CourseLoader:
         base = document.parent.relative_to(self.folder).as_posix()
 
         def resolve(src: str) -> str | None:
-            if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.I) or src.startswith("/"):
-                return None
-            path = posixpath.normpath(posixpath.join(base, src))
+            path = image_path(base, src)
             return f"asset:{path}" if path in self.assets else None
 
         return resolve
@@ -594,22 +592,9 @@ class _CourseLoader:
         if not path.is_file():
             return None
         data = path.read_bytes()
-        result = gift.parse_bytes(data, str(path))
-        for error in result.errors:
-            self.problems.add(path, error.line, error.message)
-        gradable = 0
-        for question in result.questions:
-            if question.type == "essay":
-                self.problems.add(
-                    path,
-                    question.line,
-                    f"question '{question.id}' is an essay: essays cannot be graded "
-                    "automatically; use another question type",
-                )
-            elif gift.is_gradable(question):
-                gradable += 1
-        if not result.errors and gradable == 0:
-            self.problems.add(path, 1, "this quiz has no questions that can be graded")
+        result, problems = check_gift(data, str(path))
+        for line, message in problems:
+            self.problems.add(path, line, message)
         source = data.decode("utf-8", "replace").removeprefix("\ufeff").replace("\r\n", "\n")
         return QuizSpec(
             key=key,
@@ -629,6 +614,37 @@ class _CourseLoader:
             "shuffle_answers": True,
             "graded": False,
         }
+
+
+def image_path(base: str, src: str) -> str | None:
+    """The path inside the course folder of an image written as ``src`` in a document
+    of the folder ``base`` (relative to the course folder); None for a URL."""
+    if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.I) or src.startswith("/"):
+        return None
+    return posixpath.normpath(posixpath.join(base, src))
+
+
+def check_gift(data: bytes | str, source: str) -> tuple[gift.ParseResult, list[tuple[int, str]]]:
+    """A quiz file parsed, and every problem an author must fix as (line, message):
+    GIFT errors, essays (not gradable automatically), and a quiz with nothing to
+    grade. The same check for an imported folder and a quiz edited in the browser."""
+    result = gift.parse_bytes(data.encode("utf-8") if isinstance(data, str) else data, source)
+    problems = [(error.line, error.message) for error in result.errors]
+    gradable = 0
+    for question in result.questions:
+        if question.type == "essay":
+            problems.append(
+                (
+                    question.line,
+                    f"question '{question.id}' is an essay: essays cannot be graded "
+                    "automatically; use another question type",
+                )
+            )
+        elif gift.is_gradable(question):
+            gradable += 1
+    if not result.errors and gradable == 0:
+        problems.append((1, "this quiz has no questions that can be graded"))
+    return result, problems
 
 
 def load_course(folder: Path | str) -> LoadResult:

@@ -1,9 +1,17 @@
 """The content model: a course has immutable versions; a version has modules,
 lessons, quizzes, questions and images.
 
-Every import (and, later, every publication from the browser) makes a new
-version. Learner records point at content by slug (module, lesson, quiz,
-question), never by these row ids, so they survive new versions.
+Every import and every publication from the browser makes a new version,
+numbered from 1 and never changed afterwards. A course's draft (lms/authoring)
+is a version row too, numbered 0, so at most one per course (the unique
+``(course_id, number)``); it is the only row that changes, and publishing copies
+it into a new numbered version. Learner records point at content by slug
+(module, lesson, quiz, question), never by these row ids, so they survive new
+versions.
+
+``revision`` on a draft's settings, modules, lessons and quizzes counts saved
+edits: a save names the revision it was made from and is refused if another
+save came first (docs/authoring.md, "Two people editing").
 """
 
 from __future__ import annotations
@@ -19,12 +27,14 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import UTCDateTime, db, utcnow
 
 SLUG_MAX = 80
+DRAFT_NUMBER = 0  # the number of a course's draft version; published ones count from 1
 
 
 class Course(db.Model):
@@ -38,10 +48,15 @@ class Course(db.Model):
         ForeignKey("course_version.id", use_alter=True, ondelete="SET NULL")
     )
 
+    # Published versions only: the draft (number 0) is reached through lms.authoring.
     versions: Mapped[list[CourseVersion]] = relationship(
         back_populates="course",
+        primaryjoin=lambda: and_(
+            Course.id == CourseVersion.course_id, CourseVersion.number > DRAFT_NUMBER
+        ),
         foreign_keys="CourseVersion.course_id",
         order_by="CourseVersion.number",
+        viewonly=True,
     )
     current_version: Mapped[CourseVersion | None] = relationship(
         foreign_keys=[current_version_id], post_update=True
@@ -49,7 +64,7 @@ class Course(db.Model):
 
 
 class CourseInstructor(db.Model):
-    """An instructor of a course: sees its reports (and, with #7, edits it)."""
+    """An instructor of a course: edits it (lms/authoring) and sees its reports."""
 
     __tablename__ = "course_instructor"
 
@@ -79,8 +94,18 @@ class CourseVersion(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
-    source: Mapped[str] = mapped_column(String(20), default="import")
+    source: Mapped[str] = mapped_column(String(20), default="import")  # import, browser, draft
     change_note: Mapped[str] = mapped_column(String(500), default="")
+    # The version a draft was started from, and the version published from a draft.
+    based_on_id: Mapped[int | None] = mapped_column(
+        ForeignKey("course_version.id", ondelete="SET NULL")
+    )
+    # The last saved edit of a draft (a published version keeps its draft's last).
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    edited_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    revision: Mapped[int] = mapped_column(default=1, server_default="1")
 
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(Text)
@@ -95,7 +120,15 @@ class CourseVersion(db.Model):
     references_md: Mapped[str] = mapped_column(Text, default="")
     references_html: Mapped[str] = mapped_column(Text, default="")
 
-    course: Mapped[Course] = relationship(back_populates="versions", foreign_keys=[course_id])
+    course: Mapped[Course] = relationship(foreign_keys=[course_id])
+    based_on: Mapped[CourseVersion | None] = relationship(
+        remote_side="CourseVersion.id", foreign_keys=[based_on_id]
+    )
+
+    @property
+    def is_draft(self) -> bool:
+        return self.number == DRAFT_NUMBER
+
     modules: Mapped[list[Module]] = relationship(
         back_populates="version", order_by="Module.position", cascade="all, delete-orphan"
     )
@@ -120,6 +153,7 @@ class Module(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(Text, default="")
     objectives: Mapped[list[str]] = mapped_column(JSON)
+    revision: Mapped[int] = mapped_column(default=1, server_default="1")
 
     version: Mapped[CourseVersion] = relationship(back_populates="modules")
     lessons: Mapped[list[Lesson]] = relationship(
@@ -141,6 +175,7 @@ class Lesson(db.Model):
     content_note: Mapped[str] = mapped_column(Text, default="")
     body_md: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
+    revision: Mapped[int] = mapped_column(default=1, server_default="1")
 
     module: Mapped[Module] = relationship(back_populates="lessons")
 
@@ -174,6 +209,7 @@ class Quiz(db.Model):
     graded: Mapped[bool] = mapped_column(default=True)
     # The GIFT text as written: exported unchanged.
     source: Mapped[str] = mapped_column(Text)
+    revision: Mapped[int] = mapped_column(default=1, server_default="1")
 
     version: Mapped[CourseVersion] = relationship(back_populates="quizzes")
     module: Mapped[Module | None] = relationship(back_populates="quiz")

@@ -6,7 +6,9 @@ already refused any course with a problem, so an import never half-happens.
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -19,6 +21,7 @@ from lms import audit
 from lms.catalog import gift
 from lms.catalog.loader import COMPLETION_RULES, CourseSpec, QuizSpec
 from lms.catalog.models import (
+    DRAFT_NUMBER,
     AssetBlob,
     Course,
     CourseAsset,
@@ -48,16 +51,22 @@ class ImportOutcome:
 
 
 def latest_version(course: Course) -> CourseVersion | None:
+    """The highest-numbered published version (never the draft)."""
     return db.session.execute(
         select(CourseVersion)
-        .where(CourseVersion.course_id == course.id)
+        .where(CourseVersion.course_id == course.id, CourseVersion.number > DRAFT_NUMBER)
         .order_by(CourseVersion.number.desc())
         .limit(1)
     ).scalar_one_or_none()
 
 
-def import_course(spec: CourseSpec, *, actor=None, via: str = "cli") -> ImportOutcome:
-    """Make ``spec`` the course's current version, unless it is the latest already."""
+def import_course(
+    spec: CourseSpec, *, actor=None, via: str = "cli", change_note: str = "", based_on=None
+) -> ImportOutcome:
+    """Make ``spec`` the course's current version, unless it is the latest already.
+
+    ``via`` "browser" is a publication from a draft (lms/authoring), ``based_on``
+    the version that draft was started from."""
     content_hash = spec.content_hash()
     course = db.session.execute(select(Course).where(Course.slug == spec.slug)).scalar_one_or_none()
     if course is None:
@@ -69,16 +78,20 @@ def import_course(spec: CourseSpec, *, actor=None, via: str = "cli") -> ImportOu
         return ImportOutcome(course, latest, created=False)
     number = latest.number + 1 if latest else 1
     version = _new_version(spec, course, number, content_hash, actor)
+    version.source = "browser" if via == "browser" else "import"
+    version.change_note = change_note
+    version.based_on_id = based_on.id if based_on is not None else None
     db.session.flush()
     course.current_version_id = version.id
     audit.record(
-        "course.import",
+        "course.publish" if via == "browser" else "course.import",
         target_type="course",
         target_id=course.slug,
         actor=actor,
         via=via,
         before={"version": latest.number} if latest else None,
-        after={"version": number, "content_hash": content_hash},
+        after={"version": number, "content_hash": content_hash}
+        | ({"change_note": change_note} if change_note else {}),
     )
     return ImportOutcome(course, version, created=True)
 
@@ -208,19 +221,13 @@ def catalog_is_empty() -> bool:
 # -- export ---------------------------------------------------------------------------------
 
 
-def export_version(version: CourseVersion, folder: Path) -> list[Path]:
-    """Write ``version`` as a course folder inside ``folder``; returns the files written."""
-    root = folder / version.course.slug
-    written: list[Path] = []
+def version_files(version: CourseVersion) -> list[tuple[str, str | bytes]]:
+    """``version`` as the files of a course folder (docs/course-format.md): each
+    (path inside the folder, text or bytes), in a stable order."""
+    files: list[tuple[str, str | bytes]] = []
 
     def write(rel: str, data: str | bytes) -> None:
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(data, str):
-            path.write_text(data, encoding="utf-8")
-        else:
-            path.write_bytes(data)
-        written.append(path)
+        files.append((rel, data))
 
     course_toml = {
         "slug": version.course.slug,
@@ -246,9 +253,8 @@ def export_version(version: CourseVersion, folder: Path) -> list[Path]:
     for test in ("pretest", "posttest"):
         if test in quizzes:
             write(f"{test}.gift", quizzes[test].source)
-    width = max(2, len(str(max((m.position for m in version.modules), default=1))))
     for module in version.modules:
-        folder_name = f"{module.position:0{width}d}-{module.slug}"
+        folder_name = module_folder(version, module)
         module_toml: dict = {"title": module.title}
         if module.summary:
             module_toml["summary"] = module.summary
@@ -272,6 +278,50 @@ def export_version(version: CourseVersion, folder: Path) -> list[Path]:
                 front["content_note"] = lesson.content_note
             text = f"+++\n{tomli_w.dumps(front)}+++\n\n{lesson.body_md}\n"
             write(f"{folder_name}/{lesson.position:0{lesson_width}d}-{lesson.slug}.md", text)
-    for asset in version.assets:
-        write(asset.path, db.session.get(AssetBlob, asset.sha256).data)
+    blobs = dict(
+        db.session.execute(
+            select(AssetBlob.sha256, AssetBlob.data).where(
+                AssetBlob.sha256.in_({asset.sha256 for asset in version.assets})
+            )
+        ).all()
+    )
+    for asset in sorted(version.assets, key=lambda a: a.path):
+        write(asset.path, blobs[asset.sha256])
+    return files
+
+
+def module_folder(version: CourseVersion, module: Module) -> str:
+    """The folder name of ``module`` in the course folder: its number and slug."""
+    width = max(2, len(str(max((m.position for m in version.modules), default=1))))
+    return f"{module.position:0{width}d}-{module.slug}"
+
+
+def export_version(version: CourseVersion, folder: Path) -> list[Path]:
+    """Write ``version`` as a course folder inside ``folder``; returns the files written."""
+    root = folder / version.course.slug
+    written: list[Path] = []
+    for rel, data in version_files(version):
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, str):
+            path.write_text(data, encoding="utf-8")
+        else:
+            path.write_bytes(data)
+        written.append(path)
     return written
+
+
+# A fixed time for every zip entry: the same version gives the same bytes.
+ZIP_TIME = (2020, 1, 1, 0, 0, 0)
+
+
+def version_zip(version: CourseVersion) -> bytes:
+    """``version`` as a zip of its course folder (the folder named by the slug)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for rel, data in version_files(version):
+            info = zipfile.ZipInfo(f"{version.course.slug}/{rel}", date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, data.encode("utf-8") if isinstance(data, str) else data)
+    return out.getvalue()

@@ -234,6 +234,20 @@ class Progress:
                     break
         return self.next_step
 
+    def around(self, module_slug: str, lesson_slug: str) -> tuple[Step | None, Step | None]:
+        """The steps before and after a lesson, for its page's "Previous" and "Next"."""
+        steps = self.steps
+        index = next(
+            i
+            for i, step in enumerate(steps)
+            if step.kind == "lesson"
+            and (step.module_slug, step.lesson_slug) == (module_slug, lesson_slug)
+        )
+        return (
+            steps[index - 1] if index > 0 else None,
+            steps[index + 1] if index + 1 < len(steps) else None,
+        )
+
     def lesson_done(self, module_slug: str, lesson_slug: str) -> bool:
         return (module_slug, lesson_slug) in self.completed_lessons
 
@@ -407,6 +421,21 @@ def mark_lesson_complete(enrollment: Enrollment, module_slug: str, lesson_slug: 
 # -- quizzes ----------------------------------------------------------------
 
 
+def attempt_layout(quiz: Quiz, questions: list[Question], rng) -> tuple[list[str], dict]:
+    """The order of the questions, and of each question's answers, in a new attempt."""
+    order = [q.slug for q in questions]
+    if quiz.shuffle_questions:
+        rng.shuffle(order)
+    answer_orders = {}
+    for question in questions:
+        count = len(question.data.get("answers") or question.data.get("pairs") or [])
+        indexes = list(range(count))
+        if quiz.shuffle_answers and question.type in ("multichoice", "match"):
+            rng.shuffle(indexes)
+        answer_orders[question.slug] = indexes
+    return order, answer_orders
+
+
 def start_attempt(
     enrollment: Enrollment, quiz: Quiz, questions: list[Question], state: QuizState, now, rng=None
 ) -> QuizAttempt:
@@ -420,17 +449,7 @@ def start_attempt(
             else f"You have used all {quiz.max_attempts} attempts at this quiz"
         )
         raise LearningError(f"{used}. Your best score counts.")
-    rng = rng or random.SystemRandom()
-    order = [q.slug for q in questions]
-    if quiz.shuffle_questions:
-        rng.shuffle(order)
-    answer_orders = {}
-    for question in questions:
-        count = len(question.data.get("answers") or question.data.get("pairs") or [])
-        indexes = list(range(count))
-        if quiz.shuffle_answers and question.type in ("multichoice", "match"):
-            rng.shuffle(indexes)
-        answer_orders[question.slug] = indexes
+    order, answer_orders = attempt_layout(quiz, questions, rng or random.SystemRandom())
     number = (
         db.session.execute(
             select(func.coalesce(func.max(QuizAttempt.number), 0)).where(
@@ -575,20 +594,28 @@ def _grade_one(question: Question, response) -> tuple[float, list[str]]:
     return grade.score, list(grade.feedback)
 
 
-def submit_attempt(attempt: QuizAttempt, quiz: Quiz, questions: dict[str, Question], now) -> bool:
-    """Grade and close the attempt. True if this call submitted it; False if it
-    already was (a second submit, a back-button resubmit, another tab)."""
+def grade(
+    quiz: Quiz, questions: dict[str, Question], order: list[str], responses: dict
+) -> tuple[dict, float, bool]:
+    """(results per question, score 0..1, passed) of ``responses``. No query: an
+    attempt's submission and an instructor's preview grade the same way."""
     results, total, counted = {}, 0.0, 0
-    for slug in attempt.question_order:
+    for slug in order:
         question = questions.get(slug)
         if question is None or question.type == "description":
             continue
-        score, feedback = _grade_one(question, attempt.responses.get(slug))
+        score, feedback = _grade_one(question, responses.get(slug))
         results[slug] = {"score": score, "feedback": feedback}
         total += score
         counted += 1
     score = total / counted if counted else 0.0
-    passed = score * 100 >= quiz.pass_mark - 1e-9
+    return results, score, score * 100 >= quiz.pass_mark - 1e-9
+
+
+def submit_attempt(attempt: QuizAttempt, quiz: Quiz, questions: dict[str, Question], now) -> bool:
+    """Grade and close the attempt. True if this call submitted it; False if it
+    already was (a second submit, a back-button resubmit, another tab)."""
+    results, score, passed = grade(quiz, questions, attempt.question_order, attempt.responses)
     won = db.session.execute(
         update(QuizAttempt)
         .where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))

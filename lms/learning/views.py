@@ -162,12 +162,7 @@ def lesson(slug: str, module: str, lesson: str):
         )
     services.record_visit(enrollment, module, lesson, utcnow())
     db.session.commit()
-    steps = progress.steps
-    index = next(
-        i
-        for i, step in enumerate(steps)
-        if step.kind == "lesson" and (step.module_slug, step.lesson_slug) == (module, lesson)
-    )
+    previous, following = progress.around(module, lesson)
     return render_template(
         "learning/lesson.html",
         course=course,
@@ -175,8 +170,8 @@ def lesson(slug: str, module: str, lesson: str):
         module=module_row,
         lesson=lesson_row,
         progress=progress,
-        previous=steps[index - 1] if index > 0 else None,
-        following=steps[index + 1] if index + 1 < len(steps) else None,
+        previous=previous,
+        following=following,
     )
 
 

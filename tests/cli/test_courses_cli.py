@@ -204,3 +204,44 @@ def test_the_list_flags_instructors_who_lost_the_role(runner, example, make_user
     listed = runner.invoke(args=["courses", "instructors", "example-course"])
 
     assert "(now learner: sees no reports, deactivated)" in listed.output
+
+
+def test_export_draft_writes_the_browser_edits_and_the_list_hides_the_draft(
+    app, runner, example, tmp_path, make_user
+):
+    from datetime import UTC, datetime
+
+    from lms.accounts.models import User
+    from lms.authoring import drafts
+    from lms.catalog.services import course_by_slug
+
+    runner.invoke(args=["courses", "import", str(example)])
+    no_draft = runner.invoke(args=["courses", "export", "example-course", str(tmp_path / "a")])
+    assert no_draft.exit_code == 0
+    refused = runner.invoke(
+        args=["courses", "export", "example-course", str(tmp_path / "b"), "--draft"]
+    )
+    assert refused.exit_code == 1 and "has no draft" in refused.output
+    teacher = make_user("instructor")
+    with app.app_context():
+        course = course_by_slug("example-course")
+        drafts.save_lesson(
+            course,
+            course.current_version_id,
+            "first-steps",
+            "welcome",
+            1,
+            drafts.LessonText("Welcome", 5, "", "Edited in the browser."),
+            db.session.get(User, teacher.id),
+            datetime(2026, 11, 24, tzinfo=UTC),
+        )
+        db.session.commit()
+    result = runner.invoke(
+        args=["courses", "export", "example-course", str(tmp_path / "c"), "--draft"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "of example-course the draft" in result.output
+    text = (tmp_path / "c" / "example-course" / "01-first-steps" / "01-welcome.md").read_text()
+    assert "Edited in the browser." in text
+    listing = runner.invoke(args=["courses", "list"]).output
+    assert "v0" not in listing and "* v1" in listing
