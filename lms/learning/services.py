@@ -709,6 +709,16 @@ def complete_lesson(enrollment: Enrollment, progress: Progress, module_slug, les
     return complete_if_done(enrollment, progress, now)
 
 
+def attempt_submitted(attempt_id: int) -> bool:
+    """Whether the attempt is submitted, as the database says now."""
+    return (
+        db.session.execute(
+            select(QuizAttempt.submitted_at).where(QuizAttempt.id == attempt_id)
+        ).scalar_one_or_none()
+        is not None
+    )
+
+
 def answer_attempt(
     attempt: QuizAttempt,
     quiz: Quiz,

@@ -247,6 +247,10 @@ def attempt(slug: str, attempt_id: int):
             )
         except services.LearningError as problem:
             db.session.rollback()
+            if services.attempt_submitted(attempt.id):
+                # Submitted a moment ago from another tab (or another server): its result.
+                flash("This attempt was already submitted; here is its result.", "info")
+                return redirect(url_for("learning.attempt", slug=slug, attempt_id=attempt.id))
             error, status = str(problem), 400
         else:
             if not submit:
