@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import secrets
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime
@@ -71,7 +72,9 @@ class EditConflict(AuthoringRefused):
 
 
 class NeedsConfirmation(AuthoringRefused):
-    """The change affects learners' records: ask before doing it. ``learners`` says how many."""
+    """The change affects learners' records: ask before doing it. ``learners`` says how
+    many; the confirmation sends that number back, and a different number (more
+    learners since) asks again."""
 
     def __init__(self, message: str, learners: int):
         super().__init__(message)
@@ -176,6 +179,7 @@ def start_draft(course: Course, actor, now: datetime) -> CourseVersion:
         based_on_id=base.id,
         edited_at=now,
         edited_by_id=actor.id,
+        edit_stamp=new_revision(),
         revision=base.revision,
         title=base.title,
         summary=base.summary,
@@ -265,17 +269,69 @@ def start_draft(course: Course, actor, now: datetime) -> CourseVersion:
 def draft_for_save(course: Course, read_from: int, actor, now: datetime) -> CourseVersion:
     """The draft a save goes into, refusing a page read from anything that is no longer
     what the editors are working on. ``read_from`` is the version row the page showed:
-    the draft itself, or the current version when there was no draft yet."""
+    the draft itself, or the current version when there was no draft yet.
+
+    Every save first gives the draft a new ``edit_stamp``. That write waits for a
+    publication or a discard in progress (which claims the stamp: ``_claim``) and
+    finds no row once the draft is gone, so a save never lands in a draft that is
+    being published."""
     draft = draft_of(course)
     if draft is not None and read_from == draft.id:
-        return draft
+        return _stamped(draft)
     if read_from == course.current_version_id and (draft is None or draft.based_on_id == read_from):
-        return draft if draft is not None else start_draft(course, actor, now)
-    raise EditConflict(
+        return _stamped(draft) if draft is not None else start_draft(course, actor, now)
+    raise _changed()
+
+
+def _changed() -> EditConflict:
+    return EditConflict(
         "This course changed after you opened this page: a new version was published, or "
         "the draft was published or discarded. Your text is kept below; open the page again "
         "to see the course as it is now, then make your change there."
     )
+
+
+def _stamped(draft: CourseVersion) -> CourseVersion:
+    stamp = new_revision()
+    done = db.session.execute(
+        update(CourseVersion)
+        .where(CourseVersion.id == draft.id, CourseVersion.number == DRAFT_NUMBER)
+        .values(edit_stamp=stamp)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if done != 1:
+        raise _changed()
+    draft.edit_stamp = stamp
+    return draft
+
+
+def _claim(draft: CourseVersion | None, read_from: int, stamp_seen: int | None) -> CourseVersion:
+    """The draft, for publishing or discarding it, only if nobody saved it since the
+    page was shown (``stamp_seen``); the claim waits for a save in progress."""
+    if draft is None or draft.id != read_from:
+        raise EditConflict(
+            "The draft you were looking at was published or discarded meanwhile. Open the "
+            "course again to see where it stands."
+        )
+    done = db.session.execute(
+        update(CourseVersion)
+        .where(CourseVersion.id == draft.id, CourseVersion.edit_stamp == stamp_seen)
+        .values(edit_stamp=new_revision())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if done != 1:
+        raise EditConflict(
+            "Someone saved a change to the draft after you opened this page. Look at the "
+            "draft again (and compare it with the published version), then try again."
+        )
+    return draft
+
+
+def new_revision() -> int:
+    """A revision for a saved or added thing: random, never 1 (what an unedited copy of
+    a published row has), so a page read from a removed lesson, or from a discarded
+    draft whose row id the database reused, never matches what is there now."""
+    return secrets.randbelow(2**31 - 3) + 2
 
 
 def _touch(draft: CourseVersion, actor, now: datetime) -> None:
@@ -288,7 +344,7 @@ def _save(model, row, expected: int, values: dict, what: str) -> None:
     result = db.session.execute(
         update(model)
         .where(model.id == row.id, model.revision == expected)
-        .values(revision=expected + 1, **values)
+        .values(revision=new_revision(), **values)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
@@ -427,6 +483,7 @@ def add_module(course: Course, read_from: int, title: str, slug: str, actor, now
         title=title,
         summary="",
         objectives=[],
+        revision=new_revision(),
     )
     draft.modules.append(module)
     db.session.flush()
@@ -508,12 +565,12 @@ def learners_note(count: int, what: str) -> str:
 
 
 def remove_module(
-    course: Course, read_from: int, module_slug: str, *, confirmed: bool, actor, now
+    course: Course, read_from: int, module_slug: str, *, confirmed: int | None, actor, now
 ) -> None:
     draft = draft_for_save(course, read_from, actor, now)
     module = find_module(draft, module_slug) or _gone("module")
     affected = learners_with_module(course, module_slug)
-    if affected and not confirmed:
+    if affected and affected != confirmed:
         raise NeedsConfirmation(
             learners_note(affected, MODULE_RECORDS),
             affected,
@@ -556,6 +613,7 @@ def add_lesson(
         content_note=text.content_note,
         body_md=text.body_md,
         body_html=render_lesson_body(course, draft, module, text.body_md).html,
+        revision=new_revision(),
     )
     module.lessons.append(lesson)
     _touch(draft, actor, now)
@@ -602,7 +660,7 @@ def move_lesson(
     *,
     step: int = 0,
     to_module: str | None = None,
-    confirmed: bool = False,
+    confirmed: int | None = None,
     actor,
     now,
 ) -> Lesson:
@@ -621,7 +679,7 @@ def move_lesson(
                 "to_module",
             )
         affected = learners_with_lesson(course, module_slug, lesson_slug)
-        if affected and not confirmed:
+        if affected and affected != confirmed:
             raise NeedsConfirmation(
                 learners_note(affected, "completed this lesson where it is now"), affected
             )
@@ -650,7 +708,7 @@ def remove_lesson(
     module_slug: str,
     lesson_slug: str,
     *,
-    confirmed: bool,
+    confirmed: int | None,
     actor,
     now,
 ) -> None:
@@ -658,7 +716,7 @@ def remove_lesson(
     module = find_module(draft, module_slug) or _gone("module")
     lesson = find_lesson(draft, module_slug, lesson_slug) or _gone("lesson")
     affected = learners_with_lesson(course, module_slug, lesson_slug)
-    if affected and not confirmed:
+    if affected and affected != confirmed:
         raise NeedsConfirmation(learners_note(affected, "completed this lesson"), affected)
     module.lessons.remove(lesson)
     for position, x in enumerate(module.lessons, start=1):
@@ -730,6 +788,7 @@ def save_quiz(
             kind="module" if module is not None else key,
             module=module,
             source=source,
+            revision=new_revision(),
             **vars(values),
         )
         draft.quizzes.append(quiz)
@@ -773,11 +832,13 @@ def learners_with_quiz(course: Course, key: str) -> int:
     ).scalar_one()
 
 
-def remove_quiz(course: Course, read_from: int, key: str, *, confirmed: bool, actor, now) -> None:
+def remove_quiz(
+    course: Course, read_from: int, key: str, *, confirmed: int | None, actor, now
+) -> None:
     draft = draft_for_save(course, read_from, actor, now)
     quiz = find_quiz(draft, key) or _gone("quiz")
     affected = learners_with_quiz(course, key)
-    if affected and not confirmed:
+    if affected and affected != confirmed:
         raise NeedsConfirmation(learners_note(affected, "attempted this quiz"), affected)
     draft.quizzes.remove(quiz)
     _touch(draft, actor, now)
@@ -919,6 +980,7 @@ def publish(
     read_from: int,
     note: str,
     *,
+    stamp_seen: int | None,
     replace_newer: bool,
     actor,
 ) -> ImportOutcome:
@@ -927,12 +989,6 @@ def publish(
     Refused while the draft has problems, when it is the same as the current
     version, and, unless ``replace_newer``, when another version was published
     after the draft was started (its changes would be undone)."""
-    draft = draft_of(course)
-    if draft is None or draft.id != read_from:
-        raise EditConflict(
-            "The draft you were looking at was published or discarded meanwhile. Open the "
-            "course again to see where it stands."
-        )
     note = " ".join((note or "").split())
     if not note:
         raise AuthoringRefused(
@@ -941,6 +997,7 @@ def publish(
         )
     if len(note) > 500:
         raise AuthoringRefused("The change note is at most 500 characters.", "note")
+    draft = _claim(draft_of(course), read_from, stamp_seen)
     result = check(draft)
     if result.errors:
         count = len(result.errors)
@@ -969,10 +1026,8 @@ def publish(
     return outcome
 
 
-def discard(course: Course, read_from: int, actor) -> None:
-    draft = draft_of(course)
-    if draft is None or draft.id != read_from:
-        raise EditConflict("The draft was already published or discarded.")
+def discard(course: Course, read_from: int, actor, *, stamp_seen: int | None) -> None:
+    draft = _claim(draft_of(course), read_from, stamp_seen)
     audit.record(
         "course.draft.discard",
         target_type="course",

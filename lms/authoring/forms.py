@@ -33,6 +33,7 @@ from lms.choices import ChoiceField, options
 
 BODY_MAX = 200_000  # characters of Markdown in one lesson
 QUIZ_MAX = 200_000  # characters of GIFT in one quiz
+EVALUATION_MAX = 100  # questions in a course evaluation
 RULE_LABELS = {
     "lessons": "Every lesson is marked complete",
     "quizzes": "Every graded module quiz is passed",
@@ -165,9 +166,13 @@ class SettingsForm(_Versioned):
     references_md = TextAreaField(
         "References (Markdown)",
         description="Shown on the course page. Raw HTML is shown as text.",
-        validators=[Length(max=BODY_MAX)],
+        validators=[Length(max=BODY_MAX), _no_control_characters],
     )
-    evaluation = FieldList(FormField(EvaluationItemForm), min_entries=0, max_entries=60)
+    evaluation = FieldList(FormField(EvaluationItemForm), min_entries=0)
+
+    def validate_evaluation(self, field) -> None:
+        if len(field.entries) > EVALUATION_MAX + 1:
+            raise ValidationError(f"An evaluation has at most {EVALUATION_MAX} questions.")
 
     def validate_completion_rules(self, field) -> None:
         if not field.data:
@@ -239,6 +244,7 @@ class LessonForm(_Versioned):
         validators=[
             InputRequired("Write the lesson's text."),
             Length(max=BODY_MAX, message=f"At most {BODY_MAX:,} characters."),
+            _no_control_characters,
         ],
         render_kw={"rows": 24, "spellcheck": "true"},
     )
@@ -277,6 +283,7 @@ class QuizForm(_Versioned):
         validators=[
             InputRequired("Write at least one question."),
             Length(max=QUIZ_MAX, message=f"At most {QUIZ_MAX:,} characters."),
+            _no_control_characters,
         ],
         render_kw={"rows": 24, "spellcheck": "false"},
     )
@@ -289,7 +296,8 @@ class TestForm(_Versioned):
 
 
 class ConfirmForm(_Versioned):
-    confirmed = HiddenField()
+    confirmed = HiddenField()  # how many learners the page said are affected
+    stamp = HiddenField()  # the draft's edit stamp, for discarding
 
 
 class MoveLessonForm(_Versioned):
@@ -302,11 +310,16 @@ class ImageForm(_Versioned):
 
 
 class PublishForm(_Versioned):
+    stamp = HiddenField()  # the draft's edit stamp when the page was shown
     note = TextAreaField(
         "What changed",
         description="A sentence for the version history, such as 'Fixed the feedback of "
         "question 3 in module 2'.",
-        validators=[InputRequired("Say in a few words what changed."), Length(max=500)],
+        validators=[
+            InputRequired("Say in a few words what changed."),
+            Length(max=500),
+            _no_control_characters,
+        ],
     )
     replace_newer = BooleanField(
         "Publish anyway, replacing the version published after this draft was started"

@@ -31,6 +31,7 @@ from lms.authoring import compare as comparing
 from lms.authoring import drafts
 from lms.authoring.forms import (
     BODY_MAX,
+    EVALUATION_MAX,
     INT_MAX,
     ConfirmForm,
     ImageForm,
@@ -145,7 +146,7 @@ def _overview(course: Course, publish_form: PublishForm | None = None, status: i
         problems=drafts.check(draft).errors if draft else [],
         editor=editor,
         newer=draft is not None and draft.based_on_id != course.current_version_id,
-        publish_form=publish_form or PublishForm(read_from=version.id),
+        publish_form=publish_form or PublishForm(read_from=version.id, stamp=version.edit_stamp),
         module_form=NewModuleForm(read_from=version.id),
         confirm_form=ConfirmForm(read_from=version.id),
         module_folder=module_folder,
@@ -161,18 +162,34 @@ def course(slug: str):
 # -- course settings -------------------------------------------------------------------------
 
 
-def _evaluation_rows(form: SettingsForm) -> list[dict]:
-    """The evaluation as saved: kept rows in order, a new row when its prompt is filled."""
+def _evaluation_rows(form: SettingsForm, existing: set[str]) -> list[dict]:
+    """The evaluation as saved: kept rows in order, a new row when its question is
+    written. An existing question is removed only by ticking "Remove" (learners'
+    answers are kept under its identifier); clearing its text is refused."""
     items, seen = [], set()
-    for row in form.evaluation:
+    for number, row in enumerate(form.evaluation, start=1):
         data = row.form
-        if data.remove.data or not (data.prompt.data or "").strip():
+        prompt = " ".join((data.prompt.data or "").split())
+        item_id = (data.item_id.data or "").strip()
+        if data.remove.data and item_id in existing:
             continue
-        item_id = (data.item_id.data or "").strip() or drafts.slug_from(data.prompt.data)[:40]
-        if not SLUG_RE.match(item_id or ""):
+        if not prompt:
+            if item_id in existing:
+                data.prompt.errors = [
+                    *data.prompt.errors,
+                    "Write the question, or tick “Remove this question”.",
+                ]
+                raise drafts.AuthoringRefused(f"Evaluation question “{item_id}” has no text.")
+            continue  # the empty row for a new question
+        if not item_id:
+            item_id = drafts.slug_from(prompt)[:40].rstrip("-") or f"question-{number}"
+            while item_id in seen or item_id in existing:
+                item_id = f"{item_id[:36]}-{number}"
+                number += 1
+        if not SLUG_RE.match(item_id):
             data.item_id.errors = [
                 *data.item_id.errors,
-                "Use lower-case letters, digits and single hyphens.",
+                "Use lower-case letters (a-z), digits and single hyphens.",
             ]
             raise drafts.AuthoringRefused("An evaluation question's identifier is not valid.")
         if item_id in seen:
@@ -183,7 +200,7 @@ def _evaluation_rows(form: SettingsForm) -> list[dict]:
             {
                 "id": item_id,
                 "kind": data.kind.data,
-                "prompt": " ".join(data.prompt.data.split()),
+                "prompt": prompt,
                 "required": bool(data.required.data),
             }
         )
@@ -215,7 +232,7 @@ def _settings_form(version: CourseVersion, formdata=None) -> SettingsForm:
             for item in version.evaluation
         ],
     )
-    if formdata is None:
+    if formdata is None and len(form.evaluation.entries) < EVALUATION_MAX:
         form.evaluation.append_entry({"kind": "likert", "required": True})
     return form
 
@@ -241,7 +258,7 @@ def settings(slug: str):
                     self_enrollment=form.self_enrollment.data,
                     objectives=form.objective_list(),
                     completion_rules=list(form.completion_rules.data),
-                    evaluation=_evaluation_rows(form),
+                    evaluation=_evaluation_rows(form, {item["id"] for item in version.evaluation}),
                     references_md=(form.references_md.data or "").replace("\r\n", "\n").strip(),
                 )
                 drafts.save_settings(course, read_from, revision, values, current_user, utcnow())
@@ -303,12 +320,36 @@ def _module_or_404(version: CourseVersion, module: str):
     return drafts.find_module(version, module) or abort(404)
 
 
+def _gone(course, version, what: str, fields: dict[str, str]):
+    """A save for something no longer in the draft (removed, or moved, by someone else):
+    409, with what the person wrote shown so that nothing typed is lost."""
+    db.session.rollback()
+    return render_template(
+        "authoring/gone.html",
+        course=course,
+        version=version,
+        what=what,
+        fields=[(label, request.form.get(name, "")) for name, label in fields.items()],
+    ), CONFLICT
+
+
+LESSON_FIELDS = {"title": "Title", "content_note": "Content note", "body": "Lesson text"}
+
+
 @bp.route(MODULE, methods=["GET", "POST"])
 @login_required
 def module(slug: str, module: str):
     course = _course(slug)
     version = _working(course)
-    row = _module_or_404(version, module)
+    row = drafts.find_module(version, module)
+    if row is None and request.method == "POST":
+        return _gone(
+            course,
+            version,
+            "module",
+            {"title": "Title", "summary": "Summary", "objectives": "Objectives"},
+        )
+    row = row or abort(404)
     form = ModuleForm(
         read_from=version.id,
         revision=row.revision,
@@ -375,7 +416,21 @@ def module_move(slug: str, module: str):
     return redirect(url_for("authoring.course", slug=slug, _anchor=f"module-{module}"))
 
 
-def _confirm_page(course, version, title: str, message: str, action: str, form, status=200):
+def _stamp(form) -> int | None:
+    """The draft's edit stamp when the page was shown (publish and discard)."""
+    value = form.stamp.data or ""
+    return int(value) if value.isdigit() and len(value) < 11 else None
+
+
+def _confirmed(form) -> int | None:
+    """The number of affected learners the confirmation page showed (None: not confirmed)."""
+    value = form.confirmed.data or ""
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+def _confirm_page(
+    course, version, title: str, message: str, action: str, form, status=200, learners=0
+):
     return render_template(
         "authoring/confirm.html",
         course=course,
@@ -384,24 +439,29 @@ def _confirm_page(course, version, title: str, message: str, action: str, form, 
         message=message,
         action=action,
         form=form,
+        learners=learners,
     ), status
 
 
-def _remove(course, version, *, title: str, action: str, note: str, remove, done: str):
+def _remove(
+    course, version, *, title: str, action: str, learners: int, note: str, remove, done: str
+):
     """A removal: GET asks (saying how many learners it affects, ``note``); POST does it,
     asking again if learners gained a record meanwhile. ``remove(read_from, confirmed)``
     calls the drafts function."""
     form = ConfirmForm(read_from=version.id)
     if request.method == "GET":
-        return _confirm_page(course, version, title, note, action, form)
+        return _confirm_page(course, version, title, note, action, form, learners=learners)
     if not form.validate():
         abort(400)
     read_from = _read(form)
     try:
-        remove(read_from, form.confirmed.data == "yes")
+        remove(read_from, _confirmed(form))
     except drafts.NeedsConfirmation as refusal:
         db.session.rollback()
-        return _confirm_page(course, version, title, refusal.message, action, form)
+        return _confirm_page(
+            course, version, title, refusal.message, action, form, learners=refusal.learners
+        )
     except drafts.AuthoringRefused as refusal:
         status = _refused(form, refusal)
         return _confirm_page(course, version, title, "", action, form, status)
@@ -422,6 +482,7 @@ def module_remove(slug: str, module: str):
         version,
         title=f"Remove the module “{row.title}”",
         action=url_for("authoring.module_remove", slug=slug, module=module),
+        learners=count,
         note=drafts.learners_note(count, drafts.MODULE_RECORDS) if count else "",
         remove=lambda read_from, confirmed: drafts.remove_module(
             course, read_from, module, confirmed=confirmed, actor=current_user, now=utcnow()
@@ -482,7 +543,10 @@ def markdown_preview(slug: str, module: str):
 def lesson_new(slug: str, module: str):
     course = _course(slug)
     version = _working(course)
-    module_row = _module_or_404(version, module)
+    module_row = drafts.find_module(version, module)
+    if module_row is None and request.method == "POST":
+        return _gone(course, version, "module", LESSON_FIELDS)
+    module_row = module_row or abort(404)
     form = NewLessonForm(read_from=version.id, minutes=10)
     status, rendered = 200, None
     if request.method == "POST":
@@ -528,8 +592,11 @@ def lesson_new(slug: str, module: str):
 def lesson(slug: str, module: str, lesson: str):
     course = _course(slug)
     version = _working(course)
-    module_row = _module_or_404(version, module)
-    row = drafts.find_lesson(version, module, lesson) or abort(404)
+    module_row = drafts.find_module(version, module)
+    row = drafts.find_lesson(version, module, lesson)
+    if row is None and request.method == "POST":
+        return _gone(course, version, "lesson", LESSON_FIELDS)
+    module_row, row = module_row or abort(404), row or abort(404)
     form = LessonForm(
         read_from=version.id,
         revision=row.revision,
@@ -614,7 +681,7 @@ def lesson_move(slug: str, module: str, lesson: str):
             lesson,
             step=step,
             to_module=to_module,
-            confirmed=form.confirmed.data == "yes",
+            confirmed=_confirmed(form),
             actor=current_user,
             now=utcnow(),
         )
@@ -630,6 +697,7 @@ def lesson_move(slug: str, module: str, lesson: str):
             action=url_for("authoring.lesson_move", slug=slug, module=module, lesson=lesson),
             form=form,
             extra={"to_module": to_module},
+            learners=refusal.learners,
         )
     except drafts.AuthoringRefused as refusal:
         db.session.rollback()
@@ -656,6 +724,7 @@ def lesson_remove(slug: str, module: str, lesson: str):
         version,
         title=f"Remove the lesson “{row.title}”",
         action=url_for("authoring.lesson_remove", slug=slug, module=module, lesson=lesson),
+        learners=count,
         note=drafts.learners_note(count, "completed this lesson") if count else "",
         remove=lambda read_from, confirmed: drafts.remove_lesson(
             course,
@@ -686,7 +755,10 @@ def quiz(slug: str, quiz: str):
     key = _quiz_key(quiz)
     module_row = None
     if key not in TESTS:
-        module_row = _module_or_404(version, quiz)
+        module_row = drafts.find_module(version, quiz)
+        if module_row is None and request.method == "POST":
+            return _gone(course, version, "module", {"title": "Title", "source": "Questions"})
+        module_row = module_row or abort(404)
     row = drafts.find_quiz(version, key)
     form_class = TestForm if key in TESTS else QuizForm
     defaults = {"read_from": version.id, "revision": row.revision if row else ""}
@@ -783,6 +855,7 @@ def quiz_remove(slug: str, quiz: str):
         version,
         title=f"Remove the quiz “{row.title}”",
         action=url_for("authoring.quiz_remove", slug=slug, quiz=quiz),
+        learners=count,
         note=drafts.learners_note(count, "attempted this quiz") if count else "",
         remove=lambda read_from, confirmed: drafts.remove_quiz(
             course, read_from, key, confirmed=confirmed, actor=current_user, now=utcnow()
@@ -860,6 +933,8 @@ def image_remove(slug: str):
 @login_required
 def draft_media(slug: str, path: str):
     course = _course(slug)
+    if "\x00" in path or len(path) > 300:
+        abort(404)
     found = drafts.draft_image(course, path) or abort(404)
     media_type, data = found
     response = Response(data, mimetype=media_type)
@@ -995,6 +1070,7 @@ def publish(slug: str):
                 course,
                 read_from,
                 form.note.data,
+                stamp_seen=_stamp(form),
                 replace_newer=form.replace_newer.data,
                 actor=current_user,
             )
@@ -1021,7 +1097,7 @@ def discard(slug: str):
     if not version.is_draft:
         flash("There is no draft to discard.", "info")
         return redirect(url_for("authoring.course", slug=slug))
-    form = ConfirmForm(read_from=version.id)
+    form = ConfirmForm(read_from=version.id, stamp=version.edit_stamp)
     action = url_for("authoring.discard", slug=slug)
     title = "Discard the draft"
     message = (
@@ -1034,7 +1110,7 @@ def discard(slug: str):
         abort(400)
     read_from = _read(form)
     try:
-        drafts.discard(course, read_from, current_user)
+        drafts.discard(course, read_from, current_user, stamp_seen=_stamp(form))
     except drafts.AuthoringRefused as refusal:
         status = _refused(form, refusal)
         return _confirm_page(course, version, title, message, action, form, status)

@@ -9,9 +9,10 @@ it into a new numbered version. Learner records point at content by slug
 (module, lesson, quiz, question), never by these row ids, so they survive new
 versions.
 
-``revision`` on a draft's settings, modules, lessons and quizzes counts saved
-edits: a save names the revision it was made from and is refused if another
-save came first (docs/authoring.md, "Two people editing").
+``revision`` on a draft's settings, modules, lessons and quizzes changes (to a new
+random value) with every saved edit: a save names the revision it was made from
+and is refused if another save came first (docs/authoring.md, "Two people
+editing").
 """
 
 from __future__ import annotations
@@ -106,6 +107,8 @@ class CourseVersion(db.Model):
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
     revision: Mapped[int] = mapped_column(default=1, server_default="1")
+    # A draft's: changed by every save, claimed by publishing and discarding.
+    edit_stamp: Mapped[int | None]
 
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(Text)

@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import and_, func, select
 
 from lms.catalog import gift
-from lms.catalog.models import Course, CourseVersion, Module, Question, Quiz
+from lms.catalog.models import DRAFT_NUMBER, Course, CourseVersion, Module, Question, Quiz
 from lms.cohorts.models import Cohort
 from lms.extensions import db
 from lms.learning.models import QuizAttempt
@@ -131,14 +131,18 @@ def _question_label(question: Question) -> str:
 
 
 def _question_slugs(course: Course, key: str) -> list[str]:
-    """Every question slug this quiz has had, in any version (attempts of an older
-    version are analysed too)."""
+    """Every question slug this quiz has had, in any published version (attempts of an
+    older version are analysed too; a draft's new questions have no answers yet)."""
     return list(
         db.session.execute(
             select(Question.slug)
             .join(Quiz, Question.quiz_id == Quiz.id)
             .join(CourseVersion, Quiz.version_id == CourseVersion.id)
-            .where(CourseVersion.course_id == course.id, Quiz.key == key)
+            .where(
+                CourseVersion.course_id == course.id,
+                CourseVersion.number > DRAFT_NUMBER,
+                Quiz.key == key,
+            )
             .distinct()
             .order_by(Question.slug)
         ).scalars()

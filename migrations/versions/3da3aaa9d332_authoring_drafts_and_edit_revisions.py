@@ -24,6 +24,7 @@ def upgrade():
         batch_op.add_column(sa.Column("edited_at", sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column("edited_by_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("revision", sa.Integer(), server_default="1", nullable=False))
+        batch_op.add_column(sa.Column("edit_stamp", sa.Integer(), nullable=True))
         batch_op.create_foreign_key(
             batch_op.f("fk_course_version_based_on_id_course_version"),
             "course_version",
@@ -69,6 +70,7 @@ def downgrade():
         batch_op.drop_constraint(
             batch_op.f("fk_course_version_based_on_id_course_version"), type_="foreignkey"
         )
+        batch_op.drop_column("edit_stamp")
         batch_op.drop_column("revision")
         batch_op.drop_column("edited_by_id")
         batch_op.drop_column("edited_at")

@@ -392,7 +392,7 @@ def discard_draft(app) -> None:
         course = course_by_slug(SLUG)
         draft = drafts.draft_of(course)
         if draft is not None:
-            drafts.discard(course, draft.id, actor=None)
+            drafts.discard(course, draft.id, actor=None, stamp_seen=draft.edit_stamp)
             db.session.commit()
 
 
@@ -1192,3 +1192,67 @@ def test_the_draft_zip_holds_the_edit(app, client, login, authoring, tmp_path):
     assert "Zipped new text." in (folder / WELCOME_FILE).read_text(encoding="utf-8")
     result = load_course(folder)
     assert result.errors == []
+
+
+# -- what a review found ---------------------------------------------------------------------
+
+
+def test_a_save_of_a_lesson_removed_meanwhile_keeps_the_text_with_a_409(
+    app, client, login, authoring
+):
+    login(authoring["teacher"])
+    edit_welcome(client, "Started.")
+    stale = open_page(client, LESSON_PAGE)
+    other = signed_in(app, authoring["admin"])
+    removed = send(other, f"{LESSON_PAGE}/remove")
+    assert removed.status_code == 302, text_of(removed)
+
+    response = submit(client, stale, LESSON_PAGE, changes={"body": "My careful rewrite."})
+
+    assert response.status_code == 409
+    page = text_of(response)
+    assert "no longer in the draft" in page
+    assert "My careful rewrite." in page
+
+
+def test_settings_keep_existing_evaluation_questions_unless_removed(app, client, login, authoring):
+    login(authoring["teacher"])
+    page = open_page(client, f"{BASE}/settings")
+    form = form_on(page, f"{BASE}/settings")
+    prompts = [name for name in form.data() if name.endswith("-prompt")]
+    assert len(prompts) >= 2  # the example's questions and one empty row for a new one
+    first = prompts[0]
+
+    cleared = submit(client, page, f"{BASE}/settings", changes={first: ""})
+
+    assert cleared.status_code == 422
+    assert "or tick “Remove this question”" in text_of(cleared)
+    assert stored(app) is None
+    added = submit(client, page, f"{BASE}/settings", changes={prompts[-1]: "What was most useful?"})
+    assert added.status_code == 302, text_of(added)
+    with app.app_context():
+        evaluation = drafts.draft_of(course_by_slug(SLUG)).evaluation
+    assert evaluation[-1]["id"] == "what-was-most-useful"
+    assert evaluation[-1]["prompt"] == "What was most useful?"
+
+
+def test_the_settings_page_opens_with_many_evaluation_questions(app, client, login, authoring):
+    with app.app_context():
+        course = course_by_slug(SLUG)
+        version = course.current_version
+        version.evaluation = [
+            {"id": f"q-{n}", "kind": "likert", "prompt": f"Question {n}.", "required": True}
+            for n in range(1, 71)
+        ]
+        db.session.commit()
+    login(authoring["teacher"])
+    page = open_page(client, f"{BASE}/settings")
+    assert "Question 70." in page
+
+
+def test_control_characters_in_a_lesson_are_refused(app, client, login, authoring):
+    login(authoring["teacher"])
+    response = send(client, LESSON_PAGE, changes={"body": "A NUL \x00 here."})
+    assert response.status_code == 422
+    assert "control characters" in text_of(response)
+    assert stored(app) is None
