@@ -112,6 +112,18 @@ def can_edit_course(user, course) -> bool:
     return course is not None and (is_administrator(user) or teaches(user, course))
 
 
+def editable_courses(user, courses: list) -> list:
+    """Those of ``courses`` that ``user`` may edit (``can_edit_course``), in one query."""
+    if is_administrator(user):
+        return list(courses)
+    if not _signed_in(user) or user.role != Role.INSTRUCTOR:
+        return []
+    from lms.catalog.instructors import courses_taught_by
+
+    taught = {course.id for course in courses_taught_by(user)}
+    return [course for course in courses if course.id in taught]
+
+
 def can_author(user) -> bool:
     """See the authoring index: administrators and instructors (an instructor with no
     course is told so there)."""

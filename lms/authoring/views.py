@@ -121,11 +121,9 @@ def _saved(message: str) -> None:
 @login_required
 def index():
     permissions.require(permissions.can_author(current_user))
-    editable = [
-        (course, version)
-        for course, version in learning.published_courses()
-        if permissions.can_edit_course(current_user, course)
-    ]
+    published = learning.published_courses()
+    allowed = {c.id for c in permissions.editable_courses(current_user, [c for c, _ in published])}
+    editable = [(course, version) for course, version in published if course.id in allowed]
     open_drafts = drafts.drafts_of([course.id for course, _ in editable])
     courses = [(course, version, open_drafts.get(course.id)) for course, version in editable]
     return render_template("authoring/index.html", courses=courses)
