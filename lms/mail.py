@@ -136,7 +136,7 @@ def queue_many(messages: list[dict], batch: str | None = None) -> int:
         {**m, "subject": m["subject"][:SUBJECT_MAX], "created_at": now, "batch": batch}
         for m in messages
     ]
-    db.session.execute(insert(OutgoingMail), rows)
+    db.session.execute(insert(OutgoingMail.__table__), rows)  # the table: faster in bulk
     return len(rows)
 
 

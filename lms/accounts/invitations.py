@@ -6,6 +6,7 @@ account, so an enrolment that is rolled back invites nobody."""
 from __future__ import annotations
 
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Protocol
 
 from flask import current_app, render_template
@@ -17,8 +18,10 @@ from lms.accounts.models import User
 from lms.extensions import db
 from lms.refusals import Refusal
 
-# Stands in for the token while the link is built once for a whole batch.
+# Stand in for what differs per person while a batch's message is rendered once.
 _TOKEN_SLOT = "TOKEN-SLOT"  # noqa: S105 (a placeholder, not a secret)
+_NAME_SLOT = "\x00name\x00"  # names and addresses never hold control characters
+_EMAIL_SLOT = "\x00email\x00"
 
 
 class Invitee(Protocol):
@@ -52,33 +55,38 @@ def queue_invitations(
     """Queue an invitation for each person (who must have no password yet).
 
     ``courses`` are the titles the person is enrolled in, named in the message.
-    The link is built once and only the token differs, so thousands of
-    invitations cost milliseconds, not a request context each.
+    The message is rendered once and only the name, address and token differ, so
+    thousands of invitations cost milliseconds, not a template each.
     """
     if not people:
         return 0
     link = _link_template()
     site = current_app.config["SITE_NAME"]
-    days = _days()
-    messages = []
-    for person in people:
-        body = render_template(
-            "email/invitation.txt",
-            person=person,
-            link=link.replace(_TOKEN_SLOT, tokens.make_invitation_token(person)),
-            days=days,
-            courses=courses,
-            cohort_name=cohort_name,
-        )
-        messages.append(
-            {
-                "kind": "invitation",
-                "user_id": person.id,
-                "to_address": person.email,
-                "subject": f"You are invited to {site}",
-                "body": body,
-            }
-        )
+    # Rendered once, with slots for what differs per person (plain text: nothing is
+    # escaped, and names and addresses hold no control characters, so no slot can
+    # occur in them).
+    text = render_template(
+        "email/invitation.txt",
+        person=SimpleNamespace(full_name=_NAME_SLOT, email=_EMAIL_SLOT),
+        link=link,
+        days=_days(),
+        courses=courses,
+        cohort_name=cohort_name,
+    )
+    sign = tokens.invitation_signer()
+    messages = [
+        {
+            "kind": "invitation",
+            "user_id": person.id,
+            "to_address": person.email,
+            "subject": f"You are invited to {site}",
+            # The token first: a name may contain anything printable, even "TOKEN-SLOT".
+            "body": text.replace(_TOKEN_SLOT, sign(person))
+            .replace(_NAME_SLOT, person.full_name)
+            .replace(_EMAIL_SLOT, person.email),
+        }
+        for person in people
+    ]
     mail.queue_many(messages, batch=batch)
     ids = [p.id for p in people]
     for start in range(0, len(ids), 500):

