@@ -9,7 +9,8 @@ in one to three attempts, pre-test, post-test, evaluation, certificate), a third
 part of the way (some modules done, the next one started), the rest with only
 the pre-test or nothing. Quiz answers follow a per-learner ability and a
 per-question difficulty, graded by the course's own GIFT grader, so facility and
-discrimination come out as they would.
+discrimination come out as they would (``lms.benchdata.activity.seed_cohort``,
+which shares its rules with ``flask --app lms bench seed``).
 
 Measured: each report function as its view calls it (the cohort chosen, and all
 learners), the median of --runs runs after one warm-up, each in a new session;
@@ -24,10 +25,7 @@ second.
 from __future__ import annotations
 
 import argparse
-import math
 import os
-import random
-import secrets
 import shutil
 import statistics
 import tempfile
@@ -35,22 +33,20 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import func, select
 
 from config import TestConfig
 from lms import create_app
 from lms.accounts import services as accounts
-from lms.accounts.models import User
-from lms.catalog import gift
+from lms.benchdata.activity import seed_cohort
 from lms.catalog.loader import load_course
 from lms.catalog.models import Course
 from lms.catalog.services import import_course
-from lms.certificates.models import Certificate
 from lms.cohorts import services as cohorts
 from lms.cohorts.models import Cohort, CohortMember
 from lms.extensions import db, utcnow
-from lms.learning.models import Enrollment, EvaluationResponse, LessonProgress, QuizAttempt
-from lms.learning.services import quiz_questions, version_with_content
+from lms.learning.models import Enrollment, QuizAttempt
+from lms.learning.services import version_with_content
 from lms.reports import exports, queries
 from lms.reports.completions import completion_summary, default_period
 from lms.reports.evaluation import evaluation_results
@@ -62,325 +58,6 @@ ROOT = Path(__file__).resolve().parent.parent
 COURSE = ROOT / "courses" / "identification-and-referral"
 PASSWORD = "a calm and long bench passphrase"  # noqa: S105
 BAR = 1.0  # seconds: issue #6 asks for "well under a second"
-
-
-def words(text: str) -> list[str]:
-    return text.split()
-
-
-FIRST = words(
-    "Amara Ana Ben Carlos Chen Dmitri Elif Emma Fatima Grace Hana Ibrahim Isabel James Jia "
-    "Kofi Lena Liam Lucía Mei Mohammed Nadia Nguyễn Olga Omar Priya Ravi Rosa Sadia Sam "
-    "Søren Tariq Thandiwe Tomás Wei Yara Yusuf Zoë Zainab Ángel"
-)
-LAST = words(
-    "Abebe Adeyemi Ahmed Alvarez Andersen Brown Chowdhury Costa Dubois Fernández García "
-    "Haddad Hoang Ivanova Jones Kaur Khan Kim Kowalski Li Martin Mensah Müller Nakamura "
-    "Novak O'Brien Okafor Patel Petrov Rossi Santos Schmidt Singh Smith Tanaka Thompson "
-    "Wang Williams Yilmaz"
-)
-PRACTICE = [
-    "Ask to see the patient alone for part of every visit.",
-    "Use a professional interpreter, never the companion.",
-    "Keep the hotline number at the nurses' station and know our referral pathway.",
-    "Look for clusters of indicators rather than a single sign, and document objectively.",
-    "Talk with our team about a clinic protocol for suspected trafficking.",
-]
-IMPROVE = [
-    "More case studies, please.",
-    "A short video of a screening conversation would help.",
-    "The module on ICD-10-CM codes was hard to follow.",
-    "Local referral contacts for our state.",
-    "Nothing: it was clear and well paced.",
-]
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-
-
-# -- seeding -----------------------------------------------------------------------------------
-
-
-class Quizzes:
-    """The course's quizzes as the seeder needs them: per question a difficulty, a
-    slope and a few candidate responses (right and wrong), each graded once by the
-    course's own grader."""
-
-    def __init__(self, version, rng: random.Random):
-        self.version = version
-        self.pass_mark = {}
-        self.slugs = {}
-        self.orders = {}
-        self.questions = {}
-        for quiz in sorted(version.quizzes, key=lambda quiz: quiz.key):
-            questions = quiz_questions(quiz)
-            self.pass_mark[quiz.key] = quiz.pass_mark
-            self.slugs[quiz.key] = [q.slug for q in questions]
-            self.orders[quiz.key] = {
-                q.slug: list(range(len(q.data.get("answers") or q.data.get("pairs") or [])))
-                for q in questions
-            }
-            self.questions[quiz.key] = [self._prepare(q, rng) for q in questions]
-
-    @staticmethod
-    def _prepare(question, rng: random.Random) -> dict:
-        data = question.data
-        if question.type == "multichoice" and data.get("single", True):
-            fractions = [a["fraction"] for a in data["answers"]]
-            best = fractions.index(max(fractions))
-            right = [best]
-            wrong = [i for i in range(len(fractions)) if i != best]
-        elif question.type == "multichoice":
-            fractions = [a["fraction"] for a in data["answers"]]
-            good = [i for i, f in enumerate(fractions) if f > 0]
-            bad = [i for i, f in enumerate(fractions) if f <= 0]
-            right = [good]
-            wrong = [good[:-1], good[:2] + bad[:1], bad[:1], good[:1]]
-        elif question.type == "truefalse":
-            right, wrong = [data["correct"]], [not data["correct"]]
-        elif question.type == "match":
-            pairs = [(str(i), p["answer"]) for i, p in enumerate(data["pairs"]) if p["question"]]
-            answers = [a for _, a in pairs]
-            right = [dict(pairs)]
-            swapped = answers[1:2] + answers[:1] + answers[2:]
-            rotated = answers[1:] + answers[:1]
-            wrong = [
-                {k: a for (k, _), a in zip(pairs, swapped, strict=True)},
-                {k: a for (k, _), a in zip(pairs, rotated, strict=True)},
-            ]
-        else:
-            raise SystemExit(f"no responses planned for a {question.type} question")
-        parsed = gift.parse(question.source).questions[0]
-
-        def graded(response):
-            value = response
-            if question.type == "match":
-                value = {int(k): v for k, v in response.items()}
-            elif question.type == "multichoice" and not parsed.single:
-                value = set(response)
-            grade = gift.grade(parsed, value)
-            return response, {"score": grade.score, "feedback": list(grade.feedback)}
-
-        return {
-            "slug": question.slug,
-            "difficulty": rng.uniform(0.15, 0.85),
-            # A few questions discriminate negatively, as real ones sometimes do.
-            "slope": -3.0 if rng.random() < 0.06 else rng.uniform(4.0, 10.0),
-            "right": [graded(r) for r in right],
-            "wrong": [graded(r) for r in wrong],
-        }
-
-    def attempt(self, rng, key, enrollment_id, number, ability, at, *, force_right=False):
-        responses, results = {}, {}
-        for q in self.questions[key]:
-            chance = 1 / (1 + math.exp(-q["slope"] * (ability - q["difficulty"])))
-            right = force_right or rng.random() < chance
-            response, result = rng.choice(q["right"] if right else q["wrong"])
-            responses[q["slug"]] = response
-            results[q["slug"]] = result
-        score = math.fsum(r["score"] for r in results.values()) / len(results)
-        return {
-            "enrollment_id": enrollment_id,
-            "quiz_key": key,
-            "number": number,
-            "version_id": self.version.id,
-            "started_at": at,
-            "submitted_at": at + timedelta(minutes=rng.randint(3, 12)),
-            "question_order": self.slugs[key],
-            "answer_orders": self.orders[key],
-            "responses": responses,
-            "results": results,
-            "score": score,
-            "passed": score * 100 >= self.pass_mark[key] - 1e-9,
-        }
-
-    def open_attempt(self, key, enrollment_id, number, at):
-        return {
-            "enrollment_id": enrollment_id,
-            "quiz_key": key,
-            "number": number,
-            "version_id": self.version.id,
-            "started_at": at,
-            "submitted_at": None,
-            "question_order": self.slugs[key],
-            "answer_orders": self.orders[key],
-            "responses": {},
-            "results": None,
-            "score": None,
-            "passed": None,
-        }
-
-
-def seed(course: Course, cohort: Cohort, n: int, seed_value: int = 6) -> dict[str, int]:
-    """``n`` learners in the cohort and the course, with their work; counts of rows."""
-    rng = random.Random(seed_value)
-    version = version_with_content(course.current_version_id)
-    quizzes = Quizzes(version, rng)
-    modules = [(m.slug, [lesson.slug for lesson in m.lessons]) for m in version.modules]
-    now = utcnow().replace(microsecond=0)
-    due_on = now.date() + timedelta(days=30)
-
-    db.session.execute(
-        insert(User),
-        [
-            {
-                "email": f"learner{i:05d}@example.org",
-                "full_name": f"{rng.choice(FIRST)} {rng.choice(LAST)}",
-                "profession": rng.choice(["Registered nurse", "Resident physician", "Midwife"]),
-                "role": "learner",
-                "active": True,
-                "session_token": secrets.token_hex(16),
-                "created_at": now - timedelta(days=600),
-            }
-            for i in range(n)
-        ],
-    )
-    users = db.session.execute(
-        select(User.id, User.full_name).where(User.role == "learner").order_by(User.id)
-    ).all()
-    db.session.execute(
-        insert(CohortMember),
-        [{"cohort_id": cohort.id, "user_id": uid, "added_at": now} for uid, _ in users],
-    )
-
-    # Who does what: (kind, ability, enrolled at), decided before the enrolments.
-    plans = []
-    for _ in users:
-        roll = rng.random()
-        kind = (
-            "completed"
-            if roll < 0.35
-            else "halfway"
-            if roll < 0.70
-            else "pretest only"
-            if roll < 0.80
-            else "not started"
-        )
-        enrolled = now - timedelta(days=rng.randint(40, 540), minutes=rng.randint(0, 1440))
-        plans.append((kind, rng.betavariate(3, 2), enrolled))
-
-    db.session.execute(
-        insert(Enrollment),
-        [
-            {
-                "user_id": uid,
-                "course_id": course.id,
-                "enrolled_at": enrolled,
-                "source": "cohort",
-                "due_on": due_on,
-            }
-            for (uid, _), (_, _, enrolled) in zip(users, plans, strict=True)
-        ],
-    )
-    enrollment_of = dict(
-        db.session.execute(
-            select(Enrollment.user_id, Enrollment.id).where(Enrollment.course_id == course.id)
-        ).all()
-    )
-
-    lessons, attempts, evaluations, certificates, completions = [], [], [], [], []
-    codes: set[str] = set()
-    for (uid, name), (kind, ability, enrolled) in zip(users, plans, strict=True):
-        eid = enrollment_of[uid]
-        at = enrolled + timedelta(hours=rng.randint(1, 72))
-        if kind == "not started":
-            continue
-        attempts.append(quizzes.attempt(rng, "pretest", eid, 1, ability - 0.25, at))
-        if kind == "pretest only":
-            continue
-        done = len(modules) if kind == "completed" else rng.randint(0, len(modules) - 1)
-        for index, (module_slug, lesson_slugs) in enumerate(modules[: done + 1]):
-            finished = index < done
-            count = len(lesson_slugs) if finished else rng.randint(0, len(lesson_slugs) - 1)
-            for lesson_slug in lesson_slugs[:count]:
-                at += timedelta(minutes=rng.randint(5, 30))
-                lessons.append(
-                    {
-                        "enrollment_id": eid,
-                        "module_slug": module_slug,
-                        "lesson_slug": lesson_slug,
-                        "completed_at": at,
-                    }
-                )
-            key = f"module:{module_slug}"
-            if finished:
-                for number in (1, 2, 3):
-                    at += timedelta(minutes=rng.randint(10, 600))
-                    attempt = quizzes.attempt(
-                        rng, key, eid, number, ability + 0.15 * number, at, force_right=number == 3
-                    )
-                    attempts.append(attempt)
-                    if attempt["passed"]:
-                        break
-            elif count and rng.random() < 0.3:
-                at += timedelta(minutes=rng.randint(10, 600))
-                attempts.append(quizzes.attempt(rng, key, eid, 1, ability, at))
-                if rng.random() < 0.2:
-                    attempts.append(quizzes.open_attempt(key, eid, 2, at + timedelta(hours=1)))
-        if kind != "completed":
-            continue
-        at += timedelta(days=rng.randint(0, 10))
-        attempts.append(quizzes.attempt(rng, "posttest", eid, 1, ability + 0.3, at))
-        at += timedelta(minutes=rng.randint(15, 60))
-        answers = {
-            item["id"]: max(1, min(5, round(rng.gauss(3.2 + 1.5 * ability, 0.9))))
-            for item in version.evaluation
-            if item["kind"] == "likert"
-        }
-        if rng.random() < 0.6:
-            answers["practice-change"] = rng.choice(PRACTICE)
-        if rng.random() < 0.3:
-            answers["improvements"] = rng.choice(IMPROVE)
-        evaluations.append(
-            {"enrollment_id": eid, "version_id": version.id, "submitted_at": at, "answers": answers}
-        )
-        completions.append((eid, at))
-        code = "".join(rng.choices(CODE_ALPHABET, k=13))
-        while code in codes:
-            code = "".join(rng.choices(CODE_ALPHABET, k=13))
-        codes.add(code)
-        certificates.append(
-            {
-                "code": code,
-                "enrollment_id": eid,
-                "user_id": uid,
-                "course_id": course.id,
-                "version_id": version.id,
-                "learner_name": name,
-                "course_slug": course.slug,
-                "course_title": version.title,
-                "credit_hours": version.credit_hours,
-                "course_version_number": version.number,
-                "completed_at": at,
-                "issued_at": at,
-            }
-        )
-
-    for rows, model in (
-        (lessons, LessonProgress),
-        (attempts, QuizAttempt),
-        (evaluations, EvaluationResponse),
-        (certificates, Certificate),
-    ):
-        if rows:
-            db.session.execute(insert(model), rows)
-    if completions:
-        db.session.execute(
-            update(Enrollment.__table__)
-            .where(Enrollment.__table__.c.id == bindparam("eid"))
-            .values(
-                completed_at=bindparam("at"),
-                completed_version_id=version.id,
-                last_activity_at=bindparam("at"),
-            ),
-            [{"eid": eid, "at": at} for eid, at in completions],
-        )
-    db.session.commit()
-    return {
-        "learners": len(users),
-        "lesson rows": len(lessons),
-        "attempts": len(attempts),
-        "evaluations": len(evaluations),
-        "completions": len(completions),
-    }
 
 
 # -- timing ------------------------------------------------------------------------------------
@@ -538,7 +215,7 @@ def main() -> None:
         course_id, cohort_id, slug, admin_email = course.id, cohort.id, course.slug, admin.email
 
         start = time.perf_counter()
-        counts = seed(course, cohort, args.learners)
+        counts = seed_cohort(course, cohort, args.learners)
         seeding = time.perf_counter() - start
         first_module = version_with_content(course.current_version_id).modules[0].slug
         module_attempts = db.session.execute(

@@ -108,6 +108,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_commands(app: Flask) -> None:
     from lms.accounts.cli import users_cli
+    from lms.benchdata.cli import bench_cli
     from lms.catalog.cli import courses_cli
     from lms.catalog.quiz_cli import quiz_cli
     from lms.certificates.cli import certificates_cli
@@ -124,3 +125,4 @@ def _register_commands(app: Flask) -> None:
     app.cli.add_command(cohorts_cli)
     app.cli.add_command(reminders_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(bench_cli)
