@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from flask_login import LoginManager
@@ -73,6 +74,22 @@ def _configure_sqlite(dbapi_connection, connection_record):
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.execute("PRAGMA busy_timeout = 5000")
     cursor.close()
+
+
+@contextmanager
+def savepoint():
+    """``db.session.begin_nested()`` that keeps its promise on SQLite too.
+
+    Python's sqlite3 module opens a transaction only before INSERT, UPDATE or
+    DELETE, so a SAVEPOINT sent first opens one itself, and releasing that
+    savepoint then commits (SQLite's rule for the outermost savepoint): the rows
+    would be saved even if the request later rolled back. A BEGIN first keeps the
+    savepoint inside the request's transaction."""
+    connection = db.session.connection().connection.dbapi_connection
+    if isinstance(connection, sqlite3.Connection) and not connection.in_transaction:
+        connection.execute("BEGIN")
+    with db.session.begin_nested() as nested:
+        yield nested
 
 
 def render_migration_item(type_, obj, autogen_context):

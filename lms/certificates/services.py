@@ -16,7 +16,7 @@ from lms import audit
 from lms.accounts.models import User
 from lms.catalog.models import Course, CourseVersion
 from lms.certificates.models import CODE_LENGTH, Certificate
-from lms.extensions import db, utcnow
+from lms.extensions import db, savepoint, utcnow
 
 # 32 symbols that are hard to confuse when read aloud or typed: no 0/O and no
 # 1/I (codes are shown in capitals, so there is no l). 13 symbols carry 65 bits.
@@ -89,7 +89,7 @@ def issue(enrollment, version: CourseVersion, now: datetime | None = None) -> Ce
     for _ in range(CODE_ATTEMPTS):
         certificate = _new_certificate(enrollment, user, course, version, now)
         try:
-            with db.session.begin_nested():
+            with savepoint():
                 db.session.add(certificate)
         except IntegrityError:
             # Either another request issued it first, or (once in 2^65) the code

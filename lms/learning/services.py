@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 from lms.catalog import gift
 from lms.catalog.models import Course, CourseVersion, Module, Question, Quiz
 from lms.catalog.services import course_by_slug as course_by_slug  # the one look-up
-from lms.extensions import db
+from lms.extensions import db, savepoint
 from lms.learning.models import Enrollment, EvaluationResponse, LessonProgress, QuizAttempt
 from lms.learning.signals import course_completed
 
@@ -114,7 +114,7 @@ def enrol(user, course: Course, *, source: str = "self", now: datetime) -> Enrol
         return existing
     enrollment = Enrollment(user_id=user.id, course_id=course.id, source=source, enrolled_at=now)
     try:
-        with db.session.begin_nested():
+        with savepoint():
             db.session.add(enrollment)
     except IntegrityError:  # a concurrent request enrolled first
         return enrollment_for(user, course)
@@ -404,7 +404,7 @@ def mark_lesson_complete(enrollment: Enrollment, module_slug: str, lesson_slug: 
     ).first()
     if exists is None:
         try:
-            with db.session.begin_nested():
+            with savepoint():
                 db.session.add(
                     LessonProgress(
                         enrollment_id=enrollment.id,
@@ -469,7 +469,7 @@ def start_attempt(
         responses={},
     )
     try:
-        with db.session.begin_nested():
+        with savepoint():
             db.session.add(attempt)
     except IntegrityError:  # two tabs started at once: use the one that won
         attempt = db.session.execute(
@@ -661,7 +661,7 @@ def read_evaluation(version: CourseVersion, form: dict[str, list[str]]) -> tuple
 def submit_evaluation(enrollment: Enrollment, version: CourseVersion, answers: dict, now):
     """Once per enrolment; a second submission is refused."""
     try:
-        with db.session.begin_nested():
+        with savepoint():
             db.session.add(
                 EvaluationResponse(
                     enrollment_id=enrollment.id,
