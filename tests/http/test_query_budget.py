@@ -110,7 +110,7 @@ BUDGET = {
     "learning.dashboard": 10,
     "learning.course": 10,
     "learning.resume": 10,
-    "learning.lesson": 18,
+    "learning.lesson": 11,
     "learning.quiz": 11,
     "learning.attempt": 13,
     "learning.attempt[review]": 13,
