@@ -825,6 +825,8 @@ def parse_args(argv=None):
 def main(argv=None) -> None:
     args = parse_args(argv)
     command = shlex.join(["python", "bench/load.py", *(sys.argv[1:] if argv is None else argv)])
+    # Ctrl-C must stop the run even when started where SIGINT is ignored (`cmd &`).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGHUP, _raise_stop)
     signal.signal(signal.SIGALRM, _raise_stop)
@@ -905,7 +907,7 @@ def main(argv=None) -> None:
             ]
             args.json.write_text(json.dumps(figures, indent=1))
     except (KeyboardInterrupt, Stop) as stop:
-        print(f"\nStopped: {stop or 'interrupted'}; stopping the servers.", file=sys.stderr)
+        print(f"\nStopped: {str(stop) or 'interrupted'}; stopping the servers.", file=sys.stderr)
         raise SystemExit(130) from None
     finally:
         signal.alarm(0)
