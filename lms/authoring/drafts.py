@@ -19,10 +19,12 @@ Functions change the session; the view commits once.
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 import re
 import secrets
 import tempfile
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -33,7 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from lms import audit
-from lms.catalog import loader
+from lms.catalog import gift, loader
 from lms.catalog.loader import IMAGE_MAX_BYTES, IMAGE_TYPES, SLUG_MAX, SLUG_RE, check_gift
 from lms.catalog.models import (
     DRAFT_NUMBER,
@@ -277,9 +279,9 @@ def draft_for_save(course: Course, read_from: int, actor, now: datetime) -> Cour
     being published."""
     draft = draft_of(course)
     if draft is not None and read_from == draft.id:
-        return _stamped(draft)
+        return _stamped(draft, actor, now)
     if read_from == course.current_version_id and (draft is None or draft.based_on_id == read_from):
-        return _stamped(draft) if draft is not None else start_draft(course, actor, now)
+        return _stamped(draft, actor, now) if draft is not None else start_draft(course, actor, now)
     raise _changed()
 
 
@@ -291,17 +293,18 @@ def _changed() -> EditConflict:
     )
 
 
-def _stamped(draft: CourseVersion) -> CourseVersion:
+def _stamped(draft: CourseVersion, actor, now: datetime) -> CourseVersion:
+    """The draft with a new edit stamp, and who last changed it and when."""
     stamp = new_revision()
     done = db.session.execute(
         update(CourseVersion)
         .where(CourseVersion.id == draft.id, CourseVersion.number == DRAFT_NUMBER)
-        .values(edit_stamp=stamp)
+        .values(edit_stamp=stamp, edited_at=now, edited_by_id=actor.id)
         .execution_options(synchronize_session=False)
     ).rowcount
     if done != 1:
         raise _changed()
-    draft.edit_stamp = stamp
+    draft.edit_stamp, draft.edited_at, draft.edited_by_id = stamp, now, actor.id
     return draft
 
 
@@ -332,11 +335,6 @@ def new_revision() -> int:
     a published row has), so a page read from a removed lesson, or from a discarded
     draft whose row id the database reused, never matches what is there now."""
     return secrets.randbelow(2**31 - 3) + 2
-
-
-def _touch(draft: CourseVersion, actor, now: datetime) -> None:
-    draft.edited_at = now
-    draft.edited_by_id = actor.id
 
 
 def _save(model, row, expected: int, values: dict, what: str) -> None:
@@ -424,8 +422,6 @@ def save_settings(
         "references_html": render_markdown(
             settings.references_md, image_url=_resolver(course, draft, "")
         ).html,
-        "edited_at": now,
-        "edited_by_id": actor.id,
     }
     _save(CourseVersion, draft, revision, values, "the course settings")
     return draft
@@ -436,8 +432,6 @@ def save_settings(
 
 def slug_from(title: str) -> str:
     """A slug suggested for a new module or lesson: lower-case ASCII words joined by hyphens."""
-    import unicodedata
-
     ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
     return slug[:SLUG_MAX].rstrip("-")
@@ -488,7 +482,6 @@ def add_module(course: Course, read_from: int, title: str, slug: str, actor, now
     draft.modules.append(module)
     db.session.flush()
     _renumber_modules(course, draft, list(draft.modules))
-    _touch(draft, actor, now)
     return module
 
 
@@ -513,7 +506,6 @@ def save_module(
         {"title": title, "summary": summary, "objectives": objectives},
         "this module",
     )
-    _touch(draft, actor, now)
     return module
 
 
@@ -526,7 +518,6 @@ def move_module(course: Course, read_from: int, module_slug: str, step: int, act
     if 0 <= target < len(order):
         order[index], order[target] = order[target], order[index]
         _renumber_modules(course, draft, order)
-        _touch(draft, actor, now)
 
 
 def learners_with_module(course: Course, module_slug: str) -> int:
@@ -585,7 +576,6 @@ def remove_module(
     draft.modules.remove(module)
     db.session.flush()
     _renumber_modules(course, draft, remaining)
-    _touch(draft, actor, now)
 
 
 # -- lessons ---------------------------------------------------------------------------------
@@ -616,7 +606,6 @@ def add_lesson(
         revision=new_revision(),
     )
     module.lessons.append(lesson)
-    _touch(draft, actor, now)
     db.session.flush()
     return lesson
 
@@ -648,7 +637,6 @@ def save_lesson(
         },
         "this lesson",
     )
-    _touch(draft, actor, now)
     return lesson
 
 
@@ -698,7 +686,6 @@ def move_lesson(
             for position, x in enumerate(order, start=1):
                 x.position = position
             module.lessons.sort(key=lambda x: x.position)
-    _touch(draft, actor, now)
     return lesson
 
 
@@ -721,7 +708,6 @@ def remove_lesson(
     module.lessons.remove(lesson)
     for position, x in enumerate(module.lessons, start=1):
         x.position = position
-    _touch(draft, actor, now)
 
 
 # -- quizzes ---------------------------------------------------------------------------------
@@ -742,12 +728,11 @@ def quiz_problems(source: str, name: str) -> list[tuple[int, str]]:
     return check_gift(source, name)[1]
 
 
-def _questions(source: str, name: str) -> list[Question]:
+def questions_of(source: str, name: str) -> list[Question]:
+    """The questions of a quiz text as the pages show them; none while it has problems."""
     result, problems = check_gift(source, name)
     if problems:
         return []  # a quiz with errors is kept as text only; publishing refuses it
-    from lms.catalog import gift
-
     return [
         Question(slug=q.id, position=n, type=q.type, data=question_data(q), source=gift.write([q]))
         for n, q in enumerate(result.questions, start=1)
@@ -804,8 +789,7 @@ def save_quiz(
     # The old questions go first: the new ones may reuse their ids (unique per quiz).
     quiz.questions.clear()
     db.session.flush()
-    quiz.questions = _questions(source, name)
-    _touch(draft, actor, now)
+    quiz.questions = questions_of(source, name)
     return quiz, problems
 
 
@@ -841,7 +825,6 @@ def remove_quiz(
     if affected and affected != confirmed:
         raise NeedsConfirmation(learners_note(affected, "attempted this quiz"), affected)
     draft.quizzes.remove(quiz)
-    _touch(draft, actor, now)
 
 
 # -- images ----------------------------------------------------------------------------------
@@ -867,8 +850,6 @@ def image_name(filename: str) -> str:
 
 def add_image(course: Course, read_from: int, filename: str, data: bytes, actor, now) -> str:
     """Store an uploaded image in the draft's ``images/`` folder; returns its path there."""
-    import hashlib
-
     name = image_name(filename)
     suffix = posixpath.splitext(name)[1]
     if suffix not in IMAGE_TYPES:
@@ -908,7 +889,6 @@ def add_image(course: Course, read_from: int, filename: str, data: bytes, actor,
     draft.assets.append(CourseAsset(path=path, media_type=media_type, sha256=sha256))
     db.session.flush()
     _render_all(course, draft)
-    _touch(draft, actor, now)
     return path
 
 
@@ -936,7 +916,6 @@ def remove_image(course: Course, read_from: int, path: str, actor, now) -> None:
     draft.assets.remove(asset)
     db.session.flush()
     _render_all(course, draft)
-    _touch(draft, actor, now)
 
 
 def draft_image(course: Course, path: str) -> tuple[str, bytes] | None:

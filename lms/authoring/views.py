@@ -740,11 +740,6 @@ def lesson_remove(slug: str, module: str, lesson: str):
 # -- quizzes ---------------------------------------------------------------------------------
 
 
-def _parsed_questions(source: str, name: str):
-    """Each question of a quiz text as the pages show it, for the editor's preview."""
-    return drafts._questions(source, name)
-
-
 @bp.route(COURSE + "/quizzes/<slug:quiz>", methods=["GET", "POST"])
 @login_required
 def quiz(slug: str, quiz: str):
@@ -835,7 +830,7 @@ def quiz(slug: str, quiz: str):
         file_name=name,
         form=form,
         problems=problems,
-        questions=_parsed_questions(source, name) if source.strip() else [],
+        questions=drafts.questions_of(source, name) if source.strip() else [],
         confirm_form=ConfirmForm(read_from=version.id),
     ), status
 

@@ -182,7 +182,7 @@ POST_BUDGET = {
     "learning.attempt[save]": 16,
     "learning.attempt[submit]": 21,
     "learning.evaluation": 19,
-    "authoring.lesson": 20,
+    "authoring.lesson": 19,
 }
 
 # Known N+1 queries: (size, page) -> what repeats. The test still runs, and must fail
