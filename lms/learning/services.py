@@ -8,16 +8,19 @@ use a conditional UPDATE whose row count says who won.
 
 from __future__ import annotations
 
+import functools
 import random
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from flask import current_app
+from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from lms.catalog import gift
-from lms.catalog.models import Course, CourseVersion, Module, Question, Quiz
+from lms.catalog.models import DRAFT_NUMBER, Course, CourseVersion, Module, Question, Quiz
 from lms.catalog.services import course_by_slug as course_by_slug  # the one look-up
 from lms.extensions import db, savepoint
 from lms.learning.models import Enrollment, EvaluationResponse, LessonProgress, QuizAttempt
@@ -50,17 +53,95 @@ def published_courses() -> list[tuple[Course, CourseVersion]]:
     return [tuple(r) for r in rows]
 
 
+CONTENT_CACHE_SIZE = 256  # published versions kept per process (a course's is a few KB)
+
+
 def versions_with_content(version_ids) -> dict[int, CourseVersion]:
-    """Versions with their modules, lessons and quizzes, in four queries however many."""
-    versions = db.session.execute(
+    """Versions with their modules, lessons and quizzes, in one query when cached.
+
+    A published version never changes (authoring edits the draft and publishes a
+    new version), so each process keeps its content after the first load:
+    read-only objects detached from any session, shared by every request and
+    thread of the app. One query checks that each id still names the same content
+    (its hash), so a database restored under a running server is never served
+    stale. Drafts, and versions not yet committed, are loaded into the request's
+    session every time, in four queries.
+    """
+    ids = list(dict.fromkeys(version_ids))
+    if not ids:
+        return {}
+    stamps = db.session.execute(
+        select(CourseVersion.id, CourseVersion.content_hash, CourseVersion.number).where(
+            CourseVersion.id.in_(ids)
+        )
+    ).all()
+    cache = _content_cache()
+    found: dict[int, CourseVersion] = {}
+    for version_id, content_hash, number in stamps:
+        if number != DRAFT_NUMBER:
+            hit = cache.get((version_id, content_hash))
+            if hit is not None:
+                found[version_id] = hit
+    published = [(i, h) for i, h, n in stamps if n != DRAFT_NUMBER and i not in found]
+    if published:
+        found.update(cache.fill(published))
+    rest = [i for i in ids if i not in found]
+    if rest:
+        found.update(_load_versions(db.session, rest))
+    return found
+
+
+def _load_versions(session, ids) -> dict[int, CourseVersion]:
+    versions = session.execute(
         select(CourseVersion)
-        .where(CourseVersion.id.in_(list(version_ids)))
+        .where(CourseVersion.id.in_(list(ids)))
         .options(
             selectinload(CourseVersion.modules).selectinload(Module.lessons),
             selectinload(CourseVersion.quizzes),
         )
     ).scalars()
     return {version.id: version for version in versions}
+
+
+class _ContentCache:
+    """Published versions' content, per app: (id, content hash) -> detached version."""
+
+    def __init__(self, size: int = CONTENT_CACHE_SIZE):
+        self.size = size
+        self.entries: dict[tuple[int, str], CourseVersion] = {}
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        return self.entries.get(key)
+
+    def fill(self, wanted: list[tuple[int, str]]) -> dict[int, CourseVersion]:
+        """Load and keep the wanted versions, in their own session: the request's
+        identity map never holds the shared objects, and its commit never expires
+        them. A version this session cannot see yet (written by the request's own
+        open transaction) is left out and loaded by the caller."""
+        with Session(db.engine) as session:
+            loaded = _load_versions(session, [i for i, _ in wanted])
+            for version in loaded.values():
+                for quiz in version.quizzes:
+                    quiz.module  # noqa: B018 - loaded now from the identity map, no query
+                for module in version.modules:
+                    for lesson in module.lessons:
+                        lesson.module  # noqa: B018
+        hashes = dict(wanted)
+        kept = {i: v for i, v in loaded.items() if v.content_hash == hashes[i]}
+        with self.lock:
+            for version_id, version in kept.items():
+                if len(self.entries) >= self.size:
+                    self.entries.pop(next(iter(self.entries)))
+                self.entries[(version_id, version.content_hash)] = version
+        return kept
+
+
+def _content_cache() -> _ContentCache:
+    cache = current_app.extensions.get("lms.content_cache")
+    if cache is None:
+        cache = current_app.extensions.setdefault("lms.content_cache", _ContentCache())
+    return cache
 
 
 def version_with_content(version_id: int) -> CourseVersion:
@@ -293,7 +374,7 @@ class Progress:
 def progress_for(enrollment: Enrollment | None, version: CourseVersion) -> Progress:
     """Progress in ``version`` (loaded with version_with_content), in three queries."""
     if enrollment is None:
-        return _progress(None, version, set(), [], False)
+        return _progress(None, version, set(), {}, False)
     return progress_for_many([(enrollment, version)])[enrollment.id]
 
 
@@ -313,11 +394,22 @@ def progress_for_many(rows: list[tuple[Enrollment, CourseVersion]]) -> dict[int,
         ).where(LessonProgress.enrollment_id.in_(ids))
     ):
         lessons[enrollment_id].add((module_slug, lesson_slug))
-    attempts: dict[int, list[QuizAttempt]] = {i: [] for i in ids}
-    for attempt in db.session.execute(
-        select(QuizAttempt).where(QuizAttempt.enrollment_id.in_(ids))
-    ).scalars():
-        attempts[attempt.enrollment_id].append(attempt)
+    attempts: dict[int, dict[str, tuple]] = {i: {} for i in ids}
+    submitted = QuizAttempt.submitted_at.is_not(None)
+    for enrollment_id, quiz_key, *counts in db.session.execute(
+        select(
+            QuizAttempt.enrollment_id,
+            QuizAttempt.quiz_key,
+            func.count(),
+            func.count(QuizAttempt.submitted_at),
+            func.max(case((submitted, QuizAttempt.score))),
+            func.max(case((submitted & QuizAttempt.passed, 1), else_=0)),
+            func.max(case((QuizAttempt.submitted_at.is_(None), QuizAttempt.id))),
+        )
+        .where(QuizAttempt.enrollment_id.in_(ids))
+        .group_by(QuizAttempt.enrollment_id, QuizAttempt.quiz_key)
+    ):
+        attempts[enrollment_id][quiz_key] = counts
     evaluated = set(
         db.session.execute(
             select(EvaluationResponse.enrollment_id).where(
@@ -343,17 +435,11 @@ def _progress(enrollment, version, completed_lessons, attempts, evaluated) -> Pr
     progress.evaluation_submitted = evaluated
     for quiz in version.quizzes:
         state = QuizState(quiz=quiz)
-        for attempt in attempts:
-            if attempt.quiz_key != quiz.key:
-                continue
-            state.attempts += 1
-            if attempt.submitted_at is None:
-                state.open_attempt_id = attempt.id
-                continue
-            state.attempts_submitted += 1
-            if state.best is None or attempt.score > state.best:
-                state.best = attempt.score
-            state.passed = state.passed or bool(attempt.passed)
+        counts = attempts.get(quiz.key)
+        if counts is not None:
+            made, submitted, best, passed, open_id = counts
+            state.attempts, state.attempts_submitted = made, submitted
+            state.best, state.passed, state.open_attempt_id = best, bool(passed), open_id
         progress.quizzes[quiz.key] = state
     progress.steps = steps_of(progress)
     return progress
@@ -576,7 +662,14 @@ def save_responses(attempt: QuizAttempt, responses: dict, now) -> None:
 
 
 def _gift_question(question: Question) -> gift.Question:
-    return gift.parse(question.source).questions[0]
+    return _parsed_question(question.source)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed_question(source: str) -> gift.Question:
+    """A stored question's GIFT, parsed once per process: the text is the key, and
+    the parsed question is immutable (frozen dataclasses and tuples)."""
+    return gift.parse(source).questions[0]
 
 
 def _grade_one(question: Question, response) -> tuple[float, list[str]]:

@@ -567,6 +567,49 @@ def test_progress_of_many_enrolments_matches_progress_of_each(app, make_user, ex
         assert [many[s.enrollment.id].done_steps for s in studies] == [0, 2, 3]
 
 
+def test_quiz_state_counts_attempts_best_pass_and_the_open_one(app, grading):
+    """The figures progress reads from SQL aggregates (no attempt objects), checked
+    against attempts made here: a pass, then a better fail, then one left open."""
+    right = {
+        "q-tolerance": "3",
+        "q-range": "2",
+        "q-opioid": "heroin",
+        "q-several": ["0", "1"],
+        "q-pairs--0": "A sign of control",
+        "q-pairs--1": "Practical advice",
+        "q-pairs--2": "Looking after yourself",
+        "q-alone": "true",
+    }
+    key = "module:grading"
+    with app.app_context():
+        fresh = study(grading, "grading-course").progress().quizzes[key]
+        assert (fresh.attempts, fresh.attempts_submitted, fresh.best) == (0, 0, None)
+        assert (fresh.passed, fresh.open_attempt_id) == (False, None)
+        submit_form(grading, "grading-course", key, {**right, "q-range": "9", "q-tolerance": "9"})
+        submit_form(grading, "grading-course", key, {"q-alone": "true"})  # 1 of 6: fails
+        # passed with 4/6, later failed with 1/6: passed stays, best is 4/6
+        state = study(grading, "grading-course").progress().quizzes[key]
+        assert (state.attempts, state.attempts_submitted) == (2, 2)
+        assert state.best == pytest.approx(4 / 6) and state.passed is True
+        assert state.open_attempt_id is None and state.best_percent == 67
+        opened = study(grading, "grading-course").start(key)
+        db.session.commit()
+        state = study(grading, "grading-course").progress().quizzes[key]
+        assert (state.attempts, state.attempts_submitted) == (3, 2)
+        assert state.open_attempt_id == opened.id
+        assert state.best == pytest.approx(4 / 6) and state.passed is True
+        assert not state.may_start  # an attempt is open
+
+
+def test_a_submitted_fail_is_not_a_pass(app, grading):
+    with app.app_context():
+        submit_form(grading, "grading-course", "module:grading", {"q-alone": "true"})
+        state = study(grading, "grading-course").progress().quizzes["module:grading"]
+        assert (state.attempts, state.attempts_submitted, state.passed) == (1, 1, False)
+        assert state.best == pytest.approx(1 / 6)
+        assert state.may_retry
+
+
 def test_the_progress_of_someone_not_enrolled_is_empty(app, example_course):
     with app.app_context():
         course = services.course_by_slug(SLUG)
