@@ -32,7 +32,8 @@ size):
 
 Then it prints, per page, requests, requests per second, p50/p95/p99 latency,
 errors (5xx and failed connections) and 4xx, the floor's figures and the ratio,
-and the targets of issue #8, met or missed.
+the servers' CPU time per request (every worker, read from /proc during the
+measured window), and the targets of issue #8, met or missed.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections import Counter
@@ -210,12 +212,21 @@ def prepare_database(args, database_url: str, env: dict) -> float:
 
 def reset_postgresql(database_url: str, reset: bool) -> None:
     from sqlalchemy import create_engine, inspect, text
+    from sqlalchemy.exc import OperationalError
 
     engine = create_engine(database_url)
-    if engine.url.database in ("test", "postgres", "template0", "template1"):
+    name = engine.url.database
+    if name in ("test", "postgres", "template0", "template1"):
+        raise SystemExit(f"Refusing to seed the database {name!r}: use a scratch one.")
+    try:
+        engine.connect().close()
+    except OperationalError as error:
+        reason = str(error.orig).strip().splitlines()[-1]
         raise SystemExit(
-            f"Refusing to seed the database {engine.url.database!r}: use a scratch one."
-        )
+            f"Cannot connect to the database {name!r} ({reason}). A scratch database is "
+            f"made once with: psql -h {engine.url.host or 'localhost'} -U "
+            f"{engine.url.username or 'postgres'} -c 'CREATE DATABASE {name}'"
+        ) from None
     with engine.begin() as connection:
         tables = inspect(connection).get_table_names()
         if tables and not reset:
@@ -417,6 +428,35 @@ def percentile(sorted_values: list[float], share: float) -> float:
     return sorted_values[index]
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def tree_cpu_seconds(roots: list[int]) -> float:
+    """CPU time (user + system) of the processes ``roots`` and every descendant alive,
+    read from /proc; NaN where there is no /proc."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return float("nan")
+    parents, cpu = {}, {}
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # gone meanwhile
+            continue
+        fields = stat.rsplit(")", 1)[1].split()  # after "pid (name)": state, ppid, ...
+        pid = int(entry.name)
+        parents[pid] = int(fields[1])
+        cpu[pid] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
+    tree, grown = set(roots), True
+    while grown:
+        more = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= more
+        grown = bool(more)
+    return sum(cpu.get(pid, 0.0) for pid in tree)
+
+
 def summarise(records: list[list], duration: float) -> dict:
     """Per label: requests, per second, latency percentiles (ms), errors, 4xx, sizes."""
     by_label: dict[str, list] = {}
@@ -465,6 +505,7 @@ class Bench:
         self.users = users
         self.results: dict[str, dict] = {}
         self.lms_pids: list[int] = []
+        self.floor_pids: list[int] = []
         self.py_spy: str | None = None
         self.scaling: dict[str, float] = {}
 
@@ -513,13 +554,29 @@ class Bench:
             "duration": duration,
             **extra,
         }
+        # The servers' CPU over the measured window: from the end of the warm-up
+        # until the clients stop (the servers are idle from then on).
+        roots = self.lms_pids if mode == "lms" else self.floor_pids
+        cpu_at_start: list[float] = []
+        timer = threading.Timer(
+            max(0.0, start_at + self.args.warmup - time.time()),
+            lambda: cpu_at_start.append(tree_cpu_seconds(roots)),
+        )
+        timer.start()
         answers = self.clients.ask(
             [command] * len(self.clients.processes), timeout=duration + self.args.warmup + 120
         )
+        timer.join()
+        server_cpu = tree_cpu_seconds(roots) - cpu_at_start[0]
         for spy in spies:
             spy.wait(60)
         records = [r for a in answers for r in a["records"]]
         summary = summarise(records, duration)
+        requests = summary["all"]["requests"]
+        summary["all"]["server_cpu_seconds"] = server_cpu
+        summary["all"]["server_cpu_ms_per_request"] = (
+            1000 * server_cpu / requests if requests else float("nan")
+        )
         summary["all"]["load_average"] = round(os.getloadavg()[0], 2)
         summary["all"]["client_cpu_share"] = sum(a["client_cpu_seconds"] for a in answers) / (
             duration + self.args.warmup
@@ -583,6 +640,8 @@ def ms(value: float) -> str:
 
 
 def table(bench: Bench, keys: list[str], title: str, lines: list[str]) -> None:
+    if not any(key in bench.results for key in keys):
+        return  # not run (--scenarios)
     lines.append(f"\n{title}\n")
     lines.append(
         "| page | requests | req/s | p50 ms | p95 ms | p99 ms | errors | 4xx | bytes "
@@ -756,6 +815,20 @@ def report(args, bench: Bench, info: dict, counts: dict, login: dict, command: s
             f"{two['floor']['all']['per_second']:.0f} | {floor_ratio:.2f} |"
         )
         bench.scaling = {"lms": lms_ratio, "floor": floor_ratio}
+    lines.append(
+        "\nServers' CPU per request (every worker, user + system, from /proc, over the "
+        "measured window; cores: CPU seconds per second):\n"
+    )
+    lines.append("| run | LMS ms/request | LMS cores | floor ms/request | floor cores | ratio |")
+    lines.append("| --- | --- | --- | --- | --- | --- |")
+    for key, result in bench.results.items():
+        lms, floor = result["lms"]["all"], result["floor"]["all"]
+        lms_ms, floor_ms = lms["server_cpu_ms_per_request"], floor["server_cpu_ms_per_request"]
+        lines.append(
+            f"| {key} | {lms_ms:.2f} | {lms['server_cpu_seconds'] / args.duration:.2f} | "
+            f"{floor_ms:.2f} | {floor['server_cpu_seconds'] / args.floor_duration:.2f} | "
+            f"{floor_ms / lms_ms if lms_ms else float('nan'):.2f} |"
+        )
     lines.append("\nClient CPU (share of one core) and connections opened, per run:\n")
     for key, result in bench.results.items():
         lines.append(
@@ -870,6 +943,7 @@ def main(argv=None) -> None:
         clients = Clients(children, args.clients, floor_env)
         bench = Bench(args, clients, lms, floor, users)
         bench.lms_pids = [p.pid for name, p in children.processes if name.startswith("lms-")]
+        bench.floor_pids = [p.pid for name, p in children.processes if name.startswith("floor-")]
         if args.profile:
             beside = Path(sys.executable).with_name("py-spy")
             bench.py_spy = str(beside) if beside.exists() else shutil.which("py-spy")

@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import tomli_w
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
 
 from lms import audit
@@ -210,8 +210,11 @@ def all_courses() -> list[Course]:
     )
 
 
+_COURSE_BY_SLUG = select(Course).where(Course.slug == bindparam("slug"))  # built once: every page
+
+
 def course_by_slug(slug: str) -> Course | None:
-    return db.session.execute(select(Course).where(Course.slug == slug)).scalar_one_or_none()
+    return db.session.execute(_COURSE_BY_SLUG, {"slug": slug}).scalar_one_or_none()
 
 
 def catalog_is_empty() -> bool:

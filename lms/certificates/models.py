@@ -46,7 +46,7 @@ class Certificate(db.Model):
     revoked_reason: Mapped[str] = mapped_column(String(500), default="")
     # A re-issue: the new certificate names the one it replaces, which is then
     # marked superseded.
-    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"))
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"), index=True)
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property

@@ -9,7 +9,7 @@ import re
 import secrets
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from lms import audit
@@ -128,14 +128,15 @@ def current_certificates_of(user) -> list[Certificate]:
     return [c for c in certificates_of(user) if c.superseded_at is None]
 
 
+_CERTIFICATES_OF = (  # built once: the dashboard asks it on every view
+    select(Certificate)
+    .where(Certificate.user_id == bindparam("user_id"))
+    .order_by(Certificate.completed_at.desc(), Certificate.id.desc())
+)
+
+
 def certificates_of(user) -> list[Certificate]:
-    return list(
-        db.session.execute(
-            select(Certificate)
-            .where(Certificate.user_id == user.id)
-            .order_by(Certificate.completed_at.desc(), Certificate.id.desc())
-        ).scalars()
-    )
+    return list(db.session.execute(_CERTIFICATES_OF, {"user_id": user.id}).scalars())
 
 
 def revoke(certificate: Certificate, reason: str, *, actor, via: str, now=None) -> None:

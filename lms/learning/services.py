@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import case, func, select, update
+from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -53,7 +53,10 @@ def published_courses() -> list[tuple[Course, CourseVersion]]:
     return [tuple(r) for r in rows]
 
 
-CONTENT_CACHE_SIZE = 256  # published versions kept per process (a course's is a few KB)
+CONTENT_CACHE_SIZE = 256  # published versions kept per process
+_STAMPS = select(CourseVersion.id, CourseVersion.content_hash, CourseVersion.number).where(
+    CourseVersion.id.in_(bindparam("ids", expanding=True))
+)
 
 
 def versions_with_content(version_ids) -> dict[int, CourseVersion]:
@@ -70,11 +73,7 @@ def versions_with_content(version_ids) -> dict[int, CourseVersion]:
     ids = list(dict.fromkeys(version_ids))
     if not ids:
         return {}
-    stamps = db.session.execute(
-        select(CourseVersion.id, CourseVersion.content_hash, CourseVersion.number).where(
-            CourseVersion.id.in_(ids)
-        )
-    ).all()
+    stamps = db.session.execute(_STAMPS, {"ids": ids}).all()
     cache = _content_cache()
     found: dict[int, CourseVersion] = {}
     for version_id, content_hash, number in stamps:
@@ -180,11 +179,16 @@ def attempts_of(enrollment, quiz_key: str) -> list:
 # -- enrolment ----------------------------------------------------------------
 
 
+_ENROLLMENT = select(Enrollment).where(
+    Enrollment.user_id == bindparam("user_id"), Enrollment.course_id == bindparam("course_id")
+)
+
+
 def enrollment_for(user, course: Course) -> Enrollment | None:
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     return db.session.execute(
-        select(Enrollment).where(Enrollment.user_id == user.id, Enrollment.course_id == course.id)
+        _ENROLLMENT, {"user_id": user.id, "course_id": course.id}
     ).scalar_one_or_none()
 
 
@@ -215,15 +219,18 @@ def enrolled_course_titles(user) -> list[str]:
     )
 
 
-def enrollments_of(user) -> list[tuple[Enrollment, Course, CourseVersion]]:
-    rows = db.session.execute(
-        select(Enrollment, Course, CourseVersion)
-        .join(Course, Enrollment.course_id == Course.id)
-        .join(CourseVersion, Course.current_version_id == CourseVersion.id)
-        .where(Enrollment.user_id == user.id)
-        .order_by(Enrollment.completed_at.is_not(None), Enrollment.enrolled_at.desc())
-    )
-    return [tuple(r) for r in rows]
+_ENROLLMENTS_OF = (
+    select(Enrollment, Course, Course.current_version_id)
+    .join(Course, Enrollment.course_id == Course.id)
+    .where(Enrollment.user_id == bindparam("user_id"), Course.current_version_id.is_not(None))
+    .order_by(Enrollment.completed_at.is_not(None), Enrollment.enrolled_at.desc())
+)
+
+
+def enrollments_of(user) -> list[tuple[Enrollment, Course, int]]:
+    """The learner's enrolments in published courses, unfinished first, newest first:
+    (enrolment, course, id of the course's current version)."""
+    return [tuple(r) for r in db.session.execute(_ENROLLMENTS_OF, {"user_id": user.id})]
 
 
 # -- progress ----------------------------------------------------------------
@@ -378,8 +385,36 @@ def progress_for(enrollment: Enrollment | None, version: CourseVersion) -> Progr
     return progress_for_many([(enrollment, version)])[enrollment.id]
 
 
+# Built once: a page asks these on every request, and building a statement (coercing
+# its columns and expressions) cost more than running it. The ids are an expanding
+# parameter, so one statement serves any number of enrolments.
+_IDS = bindparam("ids", expanding=True)
+_SUBMITTED = QuizAttempt.submitted_at.is_not(None)
+_LESSONS_DONE = select(
+    LessonProgress.enrollment_id, LessonProgress.module_slug, LessonProgress.lesson_slug
+).where(LessonProgress.enrollment_id.in_(_IDS))
+_QUIZ_FIGURES = (
+    select(
+        QuizAttempt.enrollment_id,
+        QuizAttempt.quiz_key,
+        func.count(),
+        func.count(QuizAttempt.submitted_at),
+        func.max(case((_SUBMITTED, QuizAttempt.score))),
+        func.max(case((_SUBMITTED & QuizAttempt.passed, 1), else_=0)),
+        func.max(case((QuizAttempt.submitted_at.is_(None), QuizAttempt.id))),
+    )
+    .where(QuizAttempt.enrollment_id.in_(_IDS))
+    .group_by(QuizAttempt.enrollment_id, QuizAttempt.quiz_key)
+)
+_EVALUATED = select(EvaluationResponse.enrollment_id).where(
+    EvaluationResponse.enrollment_id.in_(_IDS)
+)
+
+
 def progress_for_many(rows: list[tuple[Enrollment, CourseVersion]]) -> dict[int, Progress]:
-    """Progress of several enrolments at once, in three queries however many there are.
+    """Progress of several enrolments at once, in three queries however many there are:
+    the lessons done, each quiz's figures as aggregates (attempts made and submitted,
+    best score, passed, the open attempt), and the evaluations submitted.
 
     Each version must be loaded with its modules, lessons and quizzes
     (``versions_with_content``).
@@ -387,36 +422,14 @@ def progress_for_many(rows: list[tuple[Enrollment, CourseVersion]]) -> dict[int,
     ids = [enrollment.id for enrollment, _ in rows]
     if not ids:
         return {}
+    given = {"ids": ids}
     lessons: dict[int, set[tuple[str, str]]] = {i: set() for i in ids}
-    for enrollment_id, module_slug, lesson_slug in db.session.execute(
-        select(
-            LessonProgress.enrollment_id, LessonProgress.module_slug, LessonProgress.lesson_slug
-        ).where(LessonProgress.enrollment_id.in_(ids))
-    ):
+    for enrollment_id, module_slug, lesson_slug in db.session.execute(_LESSONS_DONE, given):
         lessons[enrollment_id].add((module_slug, lesson_slug))
     attempts: dict[int, dict[str, tuple]] = {i: {} for i in ids}
-    submitted = QuizAttempt.submitted_at.is_not(None)
-    for enrollment_id, quiz_key, *counts in db.session.execute(
-        select(
-            QuizAttempt.enrollment_id,
-            QuizAttempt.quiz_key,
-            func.count(),
-            func.count(QuizAttempt.submitted_at),
-            func.max(case((submitted, QuizAttempt.score))),
-            func.max(case((submitted & QuizAttempt.passed, 1), else_=0)),
-            func.max(case((QuizAttempt.submitted_at.is_(None), QuizAttempt.id))),
-        )
-        .where(QuizAttempt.enrollment_id.in_(ids))
-        .group_by(QuizAttempt.enrollment_id, QuizAttempt.quiz_key)
-    ):
-        attempts[enrollment_id][quiz_key] = counts
-    evaluated = set(
-        db.session.execute(
-            select(EvaluationResponse.enrollment_id).where(
-                EvaluationResponse.enrollment_id.in_(ids)
-            )
-        ).scalars()
-    )
+    for enrollment_id, quiz_key, *figures in db.session.execute(_QUIZ_FIGURES, given):
+        attempts[enrollment_id][quiz_key] = figures
+    evaluated = set(db.session.execute(_EVALUATED, given).scalars())
     return {
         enrollment.id: _progress(
             enrollment,
@@ -435,9 +448,9 @@ def _progress(enrollment, version, completed_lessons, attempts, evaluated) -> Pr
     progress.evaluation_submitted = evaluated
     for quiz in version.quizzes:
         state = QuizState(quiz=quiz)
-        counts = attempts.get(quiz.key)
-        if counts is not None:
-            made, submitted, best, passed, open_id = counts
+        figures = attempts.get(quiz.key)
+        if figures is not None:
+            made, submitted, best, passed, open_id = figures
             state.attempts, state.attempts_submitted = made, submitted
             state.best, state.passed, state.open_attempt_id = best, bool(passed), open_id
         progress.quizzes[quiz.key] = state

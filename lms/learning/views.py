@@ -95,8 +95,8 @@ def catalog():
 @login_required
 def dashboard():
     enrolled = services.enrollments_of(current_user)
-    versions = services.versions_with_content({version.id for _, _, version in enrolled})
-    progress = services.progress_for_many([(e, versions[v.id]) for e, _, v in enrolled])
+    versions = services.versions_with_content({version_id for _, _, version_id in enrolled})
+    progress = services.progress_for_many([(e, versions[v]) for e, _, v in enrolled])
     rows = [(enrollment, course, progress[enrollment.id]) for enrollment, course, _ in enrolled]
     newly_completed = [e for e, _, course_progress in rows if _complete_if_done(e, course_progress)]
     if newly_completed:
