@@ -18,6 +18,8 @@ from flask import current_app
 from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.pool import SingletonThreadPool, StaticPool
 
 from lms.catalog import gift
 from lms.catalog.models import DRAFT_NUMBER, Course, CourseVersion, Module, Question, Quiz
@@ -54,9 +56,9 @@ def published_courses() -> list[tuple[Course, CourseVersion]]:
 
 
 CONTENT_CACHE_SIZE = 256  # published versions kept per process
-_STAMPS = select(CourseVersion.id, CourseVersion.content_hash, CourseVersion.number).where(
-    CourseVersion.id.in_(bindparam("ids", expanding=True))
-)
+_STAMPS = select(
+    CourseVersion.id, CourseVersion.content_hash, CourseVersion.created_at, CourseVersion.number
+).where(CourseVersion.id.in_(bindparam("ids", expanding=True)))
 
 
 def versions_with_content(version_ids) -> dict[int, CourseVersion]:
@@ -65,10 +67,16 @@ def versions_with_content(version_ids) -> dict[int, CourseVersion]:
     A published version never changes (authoring edits the draft and publishes a
     new version), so each process keeps its content after the first load:
     read-only objects detached from any session, shared by every request and
-    thread of the app. One query checks that each id still names the same content
-    (its hash), so a database restored under a running server is never served
-    stale. Drafts, and versions not yet committed, are loaded into the request's
-    session every time, in four queries.
+    thread of the app. One query checks that each id still names the same
+    version (its content hash and when it was made), so a database restored
+    under a running server is loaded again. Drafts, versions not yet committed,
+    and databases on one shared connection (in-memory SQLite) are loaded into the
+    request's session every time, in four queries.
+
+    Loaded on the shared objects: the version's columns, ``modules``,
+    ``module.lessons``, ``module.quiz``, ``lesson.module``, ``quizzes`` and
+    ``quiz.module``. Anything else (``version.course``, ``quiz.questions``...)
+    raises DetachedInstanceError: ask for it by id in the request's session.
     """
     ids = list(dict.fromkeys(version_ids))
     if not ids:
@@ -76,14 +84,18 @@ def versions_with_content(version_ids) -> dict[int, CourseVersion]:
     stamps = db.session.execute(_STAMPS, {"ids": ids}).all()
     cache = _content_cache()
     found: dict[int, CourseVersion] = {}
-    for version_id, content_hash, number in stamps:
-        if number != DRAFT_NUMBER:
-            hit = cache.get((version_id, content_hash))
-            if hit is not None:
-                found[version_id] = hit
-    published = [(i, h) for i, h, n in stamps if n != DRAFT_NUMBER and i not in found]
-    if published:
-        found.update(cache.fill(published))
+    wanted = {}
+    for version_id, content_hash, created_at, number in stamps:
+        if number == DRAFT_NUMBER or cache is None:
+            continue
+        key = (version_id, content_hash, created_at)
+        hit = cache.get(key)
+        if hit is not None:
+            found[version_id] = hit
+        else:
+            wanted[version_id] = key
+    if wanted:
+        found.update(cache.fill(wanted))
     rest = [i for i in ids if i not in found]
     if rest:
         found.update(_load_versions(db.session, rest))
@@ -103,44 +115,58 @@ def _load_versions(session, ids) -> dict[int, CourseVersion]:
 
 
 class _ContentCache:
-    """Published versions' content, per app: (id, content hash) -> detached version."""
+    """Published versions' content, per app: (id, content hash, created at) ->
+    detached version, at most ``size`` of them, the oldest loaded leaving first."""
 
     def __init__(self, size: int = CONTENT_CACHE_SIZE):
         self.size = size
-        self.entries: dict[tuple[int, str], CourseVersion] = {}
+        self.entries: dict[tuple, CourseVersion] = {}
         self.lock = threading.Lock()
 
     def get(self, key):
         return self.entries.get(key)
 
-    def fill(self, wanted: list[tuple[int, str]]) -> dict[int, CourseVersion]:
-        """Load and keep the wanted versions, in their own session: the request's
-        identity map never holds the shared objects, and its commit never expires
-        them. A version this session cannot see yet (written by the request's own
-        open transaction) is left out and loaded by the caller."""
+    def fill(self, wanted: dict[int, tuple]) -> dict[int, CourseVersion]:
+        """Load and keep the wanted versions (id -> key), in their own session: the
+        request's identity map never holds the shared objects, and its commit never
+        expires them. A version this session cannot see yet (written by the
+        request's own open transaction), or that changed meanwhile, is left out and
+        loaded by the caller. On a cache miss a request holds two connections."""
         with Session(db.engine) as session:
-            loaded = _load_versions(session, [i for i, _ in wanted])
+            loaded = _load_versions(session, list(wanted))
             for version in loaded.values():
+                quiz_of = {quiz.module_id: quiz for quiz in version.quizzes if quiz.module_id}
                 for quiz in version.quizzes:
                     quiz.module  # noqa: B018 - loaded now from the identity map, no query
                 for module in version.modules:
+                    set_committed_value(module, "quiz", quiz_of.get(module.id))
                     for lesson in module.lessons:
                         lesson.module  # noqa: B018
-        hashes = dict(wanted)
-        kept = {i: v for i, v in loaded.items() if v.content_hash == hashes[i]}
+        kept = {
+            i: v for i, v in loaded.items() if (v.id, v.content_hash, v.created_at) == wanted[i]
+        }
         with self.lock:
             for version_id, version in kept.items():
-                if len(self.entries) >= self.size:
+                key = wanted[version_id]
+                for stale in [k for k in self.entries if k[0] == version_id and k != key]:
+                    del self.entries[stale]  # the same id, other content: a restore
+                if key not in self.entries and len(self.entries) >= self.size:
                     self.entries.pop(next(iter(self.entries)))
-                self.entries[(version_id, version.content_hash)] = version
+                self.entries[key] = version
         return kept
 
 
-def _content_cache() -> _ContentCache:
+def _content_cache() -> _ContentCache | None:
+    """The app's cache; None where every session shares one connection (an in-memory
+    SQLite database), since the cache's own session would end the request's
+    transaction."""
     cache = current_app.extensions.get("lms.content_cache")
     if cache is None:
-        cache = current_app.extensions.setdefault("lms.content_cache", _ContentCache())
-    return cache
+        shared = isinstance(db.engine.pool, (StaticPool, SingletonThreadPool))
+        cache = current_app.extensions.setdefault(
+            "lms.content_cache", False if shared else _ContentCache()
+        )
+    return cache or None
 
 
 def version_with_content(version_id: int) -> CourseVersion:

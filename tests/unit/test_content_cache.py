@@ -51,8 +51,11 @@ def test_the_cached_content_reads_without_a_session(app, example_course, count_q
             for module in version.modules
         ]
         quizzes = [(q.key, q.module.slug if q.module else None) for q in version.quizzes]
+        with_quiz = [m.slug for m in version.modules if m.quiz is not None]
+        back = all(m.quiz.module is m for m in version.modules if m.quiz is not None)
     assert statements == []
     assert outline and all(m == slug for slug, lessons in outline for _, m in lessons)
+    assert with_quiz and back
     assert ("pretest", None) in quizzes
     assert any(key.startswith("module:") and module for key, module in quizzes)
 
@@ -101,6 +104,8 @@ def test_an_id_that_names_other_content_is_loaded_again(app, example_course):
         after = services.version_with_content(version_id)
     assert after is not before
     assert after.title == "Restored from a backup"
+    kept = [key for key in app.extensions["lms.content_cache"].entries if key[0] == version_id]
+    assert len(kept) == 1, "the old content of that id is dropped"
 
 
 def test_a_version_written_in_the_open_transaction_is_found(app, tmp_path):
@@ -144,3 +149,26 @@ def test_several_versions_at_once_in_one_query_when_cached(
     assert len(statements) == 1
     assert sorted(loaded) == sorted(ids)
     assert [m.slug for m in loaded[ids[1]].modules] == ["one", "two"]
+
+
+def test_an_in_memory_database_is_never_cached(tmp_path, monkeypatch):
+    """Every session of an in-memory SQLite database shares one connection: the cache's
+    own session would end the request's transaction, so nothing is cached there."""
+    from config import TestConfig
+    from lms import create_app
+    from tests.learning_fixtures import import_folder
+
+    class InMemory(TestConfig):
+        DATABASE_URL = "sqlite://"
+        OUTBOX_DIR = str(tmp_path / "outbox")
+
+    monkeypatch.setenv("LMS_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app(InMemory)
+    with app.app_context():
+        db.create_all()
+    import_folder(app, EXAMPLE)
+    with app.app_context():
+        version = services.version_with_content(current_id())
+        assert inspect(version).persistent
+        assert services._content_cache() is None
+        db.session.remove()
