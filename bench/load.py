@@ -60,6 +60,8 @@ from collections import Counter
 from importlib.util import find_spec
 from pathlib import Path
 
+from _loadclient import SEQUENCES  # beside this file: what each scenario requests
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 try:  # the names `flask --app lms bench seed` gives its learners
@@ -70,18 +72,9 @@ except ImportError:  # a checkout from before bench seed: a database prepared by
     EMAIL_DOMAIN = "bench.example.org"
 LEARNER_EMAILS = f"learner%@{EMAIL_DOMAIN}"
 
-# Scenario, what the table calls it, and the labels of its requests (bench/_loadclient.py).
+# Scenarios, and the labels of their requests in the journey's order (the client's).
 PAGE_SCENARIOS = ["dashboard", "outline", "lesson", "quiz", "submit", "verify"]
-LABELS = [
-    "dashboard",
-    "outline",
-    "lesson",
-    "quiz page",
-    "quiz start",
-    "attempt form",
-    "quiz submit",
-    "verify",
-]
+LABELS = SEQUENCES["mix"]
 # Issue #8's targets: throughput against the floor (each page alone) and p95 (paced mix).
 RATIO_TARGETS = {"lesson": 0.6, "outline": 0.6, "dashboard": 0.6}
 P95_TARGETS_MS = {"lesson": 25, "outline": 25, "dashboard": 25, "quiz submit": 50}

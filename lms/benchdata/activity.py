@@ -22,14 +22,13 @@ from typing import Any
 from sqlalchemy import insert
 
 from lms.accounts.models import User
-from lms.catalog import gift
 from lms.catalog.models import Course, CourseVersion
 from lms.certificates.models import CODE_LENGTH, Certificate
 from lms.certificates.services import ALPHABET
 from lms.cohorts.models import Cohort, CohortMember
 from lms.extensions import db, utcnow
 from lms.learning.models import Enrollment, EvaluationResponse, LessonProgress, QuizAttempt
-from lms.learning.services import quiz_questions, version_with_content
+from lms.learning.services import grade_question, quiz_questions, version_with_content
 
 
 class BenchDataError(ValueError):
@@ -123,16 +122,10 @@ class Quizzes:
     @staticmethod
     def _prepare(question, rng: random.Random) -> dict:
         right, wrong = _candidate_responses(question)
-        parsed = gift.parse(question.source).questions[0]
 
         def graded(response):
-            value = response
-            if question.type == "match":
-                value = {int(k): v for k, v in response.items()}
-            elif question.type == "multichoice" and not parsed.single:
-                value = set(response)
-            grade = gift.grade(parsed, value)
-            return response, {"score": grade.score, "feedback": list(grade.feedback)}
+            score, feedback = grade_question(question, response)
+            return response, {"score": score, "feedback": feedback}
 
         return {
             "slug": question.slug,
@@ -152,15 +145,8 @@ class Quizzes:
             responses[q["slug"]] = response
             results[q["slug"]] = result
         score = math.fsum(r["score"] for r in results.values()) / len(results)
-        return {
-            "enrollment_id": enrollment_id,
-            "quiz_key": key,
-            "number": number,
-            "version_id": self.version.id,
-            "started_at": at,
+        return self.open_attempt(key, enrollment_id, number, at) | {
             "submitted_at": at + timedelta(minutes=rng.randint(3, 12)),
-            "question_order": self.slugs[key],
-            "answer_orders": self.orders[key],
             "responses": responses,
             "results": results,
             "score": score,

@@ -711,7 +711,9 @@ def _parsed_question(source: str) -> gift.Question:
     return gift.parse(source).questions[0]
 
 
-def _grade_one(question: Question, response) -> tuple[float, list[str]]:
+def grade_question(question: Question, response) -> tuple[float, list[str]]:
+    """(score 0..1, feedback shown) of one stored answer, as the attempt stores it; an
+    answer missing or of the wrong shape scores 0."""
     if response is None:
         return 0.0, []
     parsed = _gift_question(question)
@@ -736,7 +738,7 @@ def grade(
         question = questions.get(slug)
         if question is None or question.type == "description":
             continue
-        score, feedback = _grade_one(question, responses.get(slug))
+        score, feedback = grade_question(question, responses.get(slug))
         results[slug] = {"score": score, "feedback": feedback}
         total += score
         counted += 1

@@ -62,6 +62,19 @@ A patient may be trafficked even when they come alone. {TRUE#They can be.#Right:
 """
 
 
+# The grading quiz's form with every answer right.
+ALL_RIGHT = {
+    "q-tolerance": "3",
+    "q-range": "2",
+    "q-opioid": "heroin",
+    "q-several": ["0", "1"],
+    "q-pairs--0": "A sign of control",
+    "q-pairs--1": "Practical advice",
+    "q-pairs--2": "Looking after yourself",
+    "q-alone": "true",
+}
+
+
 @dataclass
 class Study:
     """What a request for ``user`` in ``slug`` loads (inside an app context)."""
@@ -201,16 +214,7 @@ def test_feedback_is_kept_for_each_answer_chosen(app, grading):
 
 
 def test_the_score_is_the_mean_and_the_pass_mark_applies(app, grading):
-    right = {
-        "q-tolerance": "3",
-        "q-range": "2",
-        "q-opioid": "heroin",
-        "q-several": ["0", "1"],
-        "q-pairs--0": "A sign of control",
-        "q-pairs--1": "Practical advice",
-        "q-pairs--2": "Looking after yourself",
-        "q-alone": "true",
-    }
+    right = ALL_RIGHT
     with app.app_context():
         row = submit_form(grading, "grading-course", "module:grading", right)
         assert row["score"] == 1.0
@@ -570,16 +574,7 @@ def test_progress_of_many_enrolments_matches_progress_of_each(app, make_user, ex
 def test_quiz_state_counts_attempts_best_pass_and_the_open_one(app, grading):
     """The figures progress reads from SQL aggregates (no attempt objects), checked
     against attempts made here: a pass, then a better fail, then one left open."""
-    right = {
-        "q-tolerance": "3",
-        "q-range": "2",
-        "q-opioid": "heroin",
-        "q-several": ["0", "1"],
-        "q-pairs--0": "A sign of control",
-        "q-pairs--1": "Practical advice",
-        "q-pairs--2": "Looking after yourself",
-        "q-alone": "true",
-    }
+    right = ALL_RIGHT
     key = "module:grading"
     with app.app_context():
         fresh = study(grading, "grading-course").progress().quizzes[key]
